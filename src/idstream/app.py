@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from idstream.config import Settings
 from idstream.db import Database
 from idstream.errors import ApiError, ValidationFailed
-from idstream.features import register_routers, register_workers
+from idstream.features import register_commit_hooks, register_routers, register_workers
 from idstream.web import empty_response, json_response
 from idstream.workers import WorkerGroup
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     database = db or Database(settings.database_url)
     workers = WorkerGroup()
+    register_commit_hooks(database, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
