@@ -119,6 +119,15 @@ def api_key_create(
     typer.echo(f"(id {key.id}; store the key now: it is not shown again)", err=True)
 
 
+# Feature command groups; imported last because they use fail() and prepare() above.
+from idstream.cli_kafka import kafka_app  # noqa: E402
+
+app.add_typer(kafka_app, name="kafka")
+from idstream.events.cli import events_app  # noqa: E402
+
+app.add_typer(events_app, name="events")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     try:
         app()

@@ -28,6 +28,8 @@ class Caller:
     name: str
     requested_tenant_id: str | None = None
     endpoints: dict[str, list[str]] = field(default_factory=dict)
+    # A signed-in admin acting through the UI: such changes are always audited.
+    via_admin_ui: bool = False
 
     @property
     def is_tenant_scoped(self) -> bool:

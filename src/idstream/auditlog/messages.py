@@ -1,0 +1,113 @@
+"""Audit log messages in FusionAuth's wording."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _name(user: dict[str, Any]) -> str:
+    """The full name, or FusionAuth's "null" when the user has none."""
+    full = user.get("fullName")
+    if full:
+        return str(full)
+    parts = [user.get(k) for k in ("firstName", "middleName", "lastName") if user.get(k)]
+    return " ".join(str(p) for p in parts) if parts else "null"
+
+
+def _login(user: dict[str, Any]) -> str:
+    return str(user.get("email") or user.get("username") or "null")
+
+
+def user_created(user: dict[str, Any]) -> str:
+    return f"Created user with Id [{user['id']}], name [{_name(user)}] and loginId [{_login(user)}]"
+
+
+def user_updated(user: dict[str, Any]) -> str:
+    return f"Updated the user with Id [{user['id']}] and loginId [{_login(user)}]"
+
+
+def user_deleted(user: dict[str, Any]) -> str:
+    return f"Deleted user with Id [{user['id']}]"
+
+
+def user_deactivated(user: dict[str, Any]) -> str:
+    return f"Deactivated the user with Id [{user['id']}] and loginId [{_login(user)}]"
+
+
+def user_reactivated(user: dict[str, Any]) -> str:
+    return f"Reactivated the user with Id [{user['id']}] and loginId [{_login(user)}]"
+
+
+def email_verified(user: dict[str, Any]) -> str:
+    return f"Verified the email address of the user with Id [{user['id']}]"
+
+
+def registration_created(registration: dict[str, Any], user_id: str) -> str:
+    return (
+        f"Created user registration with Id [{registration['id']}] for user with Id "
+        f"[{user_id}] and application with Id [{registration['applicationId']}]"
+    )
+
+
+def registration_updated(registration: dict[str, Any], user_id: str) -> str:
+    return (
+        f"Updated user registration with Id [{registration['id']}] for user with Id "
+        f"[{user_id}] and application with Id [{registration['applicationId']}]"
+    )
+
+
+def registration_deleted(user_id: str, application_id: str) -> str:
+    return (
+        f"Deleted user registration for user with Id [{user_id}] and the application "
+        f"with Id [{application_id}]"
+    )
+
+
+def application_created(application: dict[str, Any]) -> str:
+    return f"Created the application with Id [{application['id']}] and name [{application['name']}]"
+
+
+def application_updated(application: dict[str, Any]) -> str:
+    return f"Updated the application with Id [{application['id']}] and name [{application['name']}]"
+
+
+def application_deleted(application: dict[str, Any]) -> str:
+    return f"Deleted the application with Id [{application['id']}] and name [{application['name']}]"
+
+
+def application_deactivated(application: dict[str, Any]) -> str:
+    return (
+        f"Deactivated the application with Id [{application['id']}] "
+        f"and name [{application['name']}]"
+    )
+
+
+def application_reactivated(application: dict[str, Any]) -> str:
+    return (
+        f"Reactivated the application with Id [{application['id']}] "
+        f"and name [{application['name']}]"
+    )
+
+
+def tenant_created(tenant: dict[str, Any]) -> str:
+    return f"Created the tenant with Id [{tenant['id']}] and name [{tenant['name']}]"
+
+
+def tenant_updated(tenant: dict[str, Any]) -> str:
+    return f"Updated the tenant with Id [{tenant['id']}] and name [{tenant['name']}]"
+
+
+def tenant_deleted(tenant: dict[str, Any]) -> str:
+    return f"Deleted the tenant with Id [{tenant['id']}] and name [{tenant['name']}]"
+
+
+def key_generated(key: dict[str, Any]) -> str:
+    return f"Generated the key with Id [{key['id']}] and name [{key['name']}]"
+
+
+def key_deleted(key: dict[str, Any]) -> str:
+    return f"Deleted the key with Id [{key['id']}]"
+
+
+def system_configuration_updated() -> str:
+    return "Updated the system configuration"

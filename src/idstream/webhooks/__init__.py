@@ -1,0 +1,1 @@
+"""Webhooks: configuration, routing, durable delivery with retries, signing, delivery logs."""

@@ -1,0 +1,445 @@
+"""The dispatcher against real local HTTP receivers: routing, retries, restarts, signing,
+ordering, concurrency and retention. The clock is fake; nothing sleeps."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from idstream import clock as idstream_clock
+from idstream.config import Settings
+from idstream.db import Database
+from idstream.events import catalogue, cursors, store
+from idstream.events.catalogue import EventType
+from idstream.webhooks import signing
+from idstream.webhooks.deliveries import CURSOR
+from idstream.webhooks.dispatcher import Dispatcher, DispatcherOptions, EventPruner
+from idstream.webhooks.models import FAILED, PENDING, SUCCEEDED, WebhookAttempt, WebhookDelivery
+from tests.receivers import FakeClock, Receiver, deliver_until_done, webhook_json
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(idstream_clock, "now_ms", fake.now_ms)
+    return fake
+
+
+@pytest.fixture
+def dispatcher(database: Database, settings: Settings) -> Iterator[Dispatcher]:
+    dispatcher = Dispatcher(database, settings, options=DispatcherOptions(seed=7))
+    yield dispatcher
+    dispatcher.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as receiver:
+        yield receiver
+
+
+def add_webhook(client: TestClient, url: str, *events: str, **fields: Any) -> str:
+    response = client.post("/api/webhook", json=webhook_json(url, *events, **fields))
+    assert response.status_code == 200, response.text
+    webhook_id: str = response.json()["webhook"]["id"]
+    return webhook_id
+
+
+def record(
+    database: Database,
+    event_type: EventType = catalogue.USER_CREATE,
+    tenant_id: str | None = None,
+    **subject: Any,
+) -> store.PendingEvent:
+    with database.unit_of_work() as session:
+        return store.record(
+            session, event_type, subject or {"user": {"id": "u"}}, tenant_id=tenant_id
+        )
+
+
+def deliveries(database: Database) -> list[WebhookDelivery]:
+    with database.read() as session:
+        rows = list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.created_at)))
+        session.expunge_all()  # keep them readable after the read session ends
+        return rows
+
+
+def test_tenant_event_goes_to_webhooks_of_its_tenant_with_the_type_enabled(
+    client: TestClient, database: Database, dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    tenant = client.post("/api/tenant", json={"tenant": {"name": "Other"}}).json()["tenant"]
+    default = client.get("/api/tenant").json()["tenants"][0]["id"]
+    with (
+        Receiver() as everyone,
+        Receiver() as mine,
+        Receiver() as theirs,
+        Receiver() as other_type,
+    ):
+        add_webhook(client, everyone.url, "user.create")
+        add_webhook(client, mine.url, "user.create", tenant_ids=[default])
+        add_webhook(client, theirs.url, "user.create", tenant_ids=[tenant["id"]])
+        add_webhook(client, other_type.url, "user.delete")
+        event = record(database, catalogue.USER_CREATE, tenant_id=default)
+
+        deliver_until_done(dispatcher, database, clock)
+
+        assert [e["id"] for e in everyone.events()] == [event.id]
+        assert [e["id"] for e in mine.events()] == [event.id]
+        assert theirs.requests == []
+        assert other_type.requests == []
+
+
+def test_system_event_goes_to_every_webhook_that_enables_it(
+    client: TestClient, database: Database, dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    tenant = client.post("/api/tenant", json={"tenant": {"name": "Other"}}).json()["tenant"]
+    with Receiver() as scoped, Receiver() as not_enabled:
+        add_webhook(client, scoped.url, "audit-log.create", tenant_ids=[tenant["id"]])
+        add_webhook(client, not_enabled.url, "user.create")
+        event = record(database, catalogue.AUDIT_LOG_CREATE, auditLog={"id": 1})
+
+        deliver_until_done(dispatcher, database, clock)
+
+        assert [e["id"] for e in scoped.events()] == [event.id]
+        assert not_enabled.requests == []
+
+
+def test_request_carries_stored_bytes_headers_and_basic_auth(
+    client: TestClient,
+    database: Database,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(
+        client,
+        receiver.url,
+        "user.create",
+        headers={"X-Game": "chess"},
+        httpAuthenticationUsername="fa",
+        httpAuthenticationPassword="pw:1",
+    )
+    event = record(database)
+
+    deliver_until_done(dispatcher, database, clock)
+
+    [request] = receiver.requests
+    assert request.body == event.payload
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["x-game"] == "chess"
+    assert request.headers["authorization"] == "Basic " + base64.b64encode(b"fa:pw:1").decode()
+    assert "x-fusionauth-signature-jwt" not in request.headers
+
+
+def test_failing_receiver_gets_the_event_once_it_recovers(
+    client: TestClient,
+    database: Database,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    event = record(database)
+    receiver.fail_next(3)
+
+    dispatcher.run_once(clock.now)
+    dispatcher.wait_idle()
+    [delivery] = deliveries(database)
+    assert delivery.status == PENDING
+    assert 0 < delivery.next_attempt_at - clock.now <= 1000  # first retry within a second
+
+    deliver_until_done(dispatcher, database, clock)
+
+    assert [r.status for r in receiver.requests] == [500, 500, 500, 200]
+    assert [e["id"] for e in receiver.events()] == [event.id]
+    [delivery] = deliveries(database)
+    assert (delivery.status, delivery.attempts) == (SUCCEEDED, 4)
+
+
+def test_client_error_fails_at_once(
+    client: TestClient,
+    database: Database,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    record(database)
+    receiver.answer(400)
+
+    deliver_until_done(dispatcher, database, clock)
+
+    assert len(receiver.requests) == 1
+    [delivery] = deliveries(database)
+    assert (delivery.status, delivery.last_status_code) == (FAILED, 400)
+
+
+def test_redirect_is_not_followed(
+    client: TestClient,
+    database: Database,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    record(database)
+    receiver.answer(307)
+
+    deliver_until_done(dispatcher, database, clock)
+
+    assert len(receiver.requests) == 1
+    assert deliveries(database)[0].status == FAILED
+
+
+def test_429_waits_as_long_as_retry_after_says(
+    client: TestClient,
+    database: Database,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    record(database)
+    receiver.throttle(1, retry_after=30)
+
+    dispatcher.run_once(clock.now)
+    dispatcher.wait_idle()
+
+    [delivery] = deliveries(database)
+    assert delivery.status == PENDING
+    assert delivery.next_attempt_at - clock.now >= 30_000
+    dispatcher.run_once(clock.advance(29))
+    dispatcher.wait_idle()
+    assert len(receiver.requests) == 1
+    deliver_until_done(dispatcher, database, clock)
+    assert [r.status for r in receiver.requests] == [429, 200]
+
+
+def test_receiver_down_across_a_restart_gets_every_event_afterwards(
+    client: TestClient,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    receiver.stop()
+    events = [record(database) for _ in range(5)]
+    first = Dispatcher(database, settings)
+    for _ in range(3):
+        first.run_once(clock.advance(5))
+        first.wait_idle()
+    first.close()
+    owed = deliveries(database)
+    assert [d.status for d in owed] == [PENDING] * 5
+    assert owed[0].attempts == 3  # the rest wait behind the first, untried
+
+    # idstream "restarts": a new database handle and a new dispatcher; the receiver comes back.
+    restarted_db = Database(database.url)
+    second = Dispatcher(restarted_db, settings)
+    receiver.start()
+    try:
+        deliver_until_done(second, restarted_db, clock)
+    finally:
+        second.close()
+        restarted_db.dispose()
+
+    assert sorted(e["id"] for e in receiver.events()) == sorted(e.id for e in events)
+    assert len(receiver.requests) == 5
+
+
+def test_slow_webhook_does_not_delay_the_others(
+    client: TestClient, database: Database, dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    with Receiver() as slow, Receiver() as fast:
+        slow.delay(3)
+        add_webhook(client, slow.url, "user.create", readTimeout=10_000)
+        add_webhook(client, fast.url, "user.create")
+        record(database)
+
+        dispatcher.run_once(clock.now)
+
+        assert fast.wait_for(1, timeout=2.5)
+        assert slow.succeeded == []
+        dispatcher.wait_idle()
+        assert len(slow.succeeded) == 1
+
+
+def test_webhook_events_arrive_in_order(
+    client: TestClient,
+    database: Database,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    events = [record(database) for _ in range(30)]
+
+    deliver_until_done(dispatcher, database, clock)
+
+    assert [e["id"] for e in receiver.events()] == [e.id for e in events]
+
+
+def test_retries_give_up_after_the_configured_time(
+    client: TestClient, database: Database, receiver: Receiver, clock: FakeClock
+) -> None:
+    settings = Settings(database_url=database.url, run_workers=False, webhook_give_up_seconds=20)
+    dispatcher = Dispatcher(database, settings)
+    add_webhook(client, receiver.url, "user.create")
+    record(database)
+    receiver.answer(503)
+    try:
+        deliver_until_done(dispatcher, database, clock)
+    finally:
+        dispatcher.close()
+
+    [delivery] = deliveries(database)
+    assert delivery.status == FAILED
+    assert delivery.attempts == len(receiver.requests) > 3
+    assert (delivery.last_error or "").startswith("Gave up")
+
+
+def test_deny_private_refuses_at_send_time(
+    client: TestClient, database: Database, receiver: Receiver, clock: FakeClock
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    record(database)
+    settings = Settings(database_url=database.url, run_workers=False, webhook_deny_private=True)
+    dispatcher = Dispatcher(database, settings)
+    try:
+        deliver_until_done(dispatcher, database, clock)
+    finally:
+        dispatcher.close()
+
+    assert receiver.requests == []
+    [delivery] = deliveries(database)
+    assert delivery.status == FAILED
+    assert "non-public address" in (delivery.last_error or "")
+
+
+def test_signed_request_verifies_with_the_key(
+    client: TestClient,
+    database: Database,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    key = client.post("/api/key/generate", json={"key": {"name": "hooks", "algorithm": "HS256"}})
+    assert key.status_code == 200, key.text
+    key_id = key.json()["key"]["id"]
+    add_webhook(
+        client,
+        receiver.url,
+        "user.create",
+        signatureConfiguration={"enabled": True, "signingKeyId": key_id},
+    )
+    record(database)
+
+    deliver_until_done(dispatcher, database, clock)
+
+    from idstream.keys import service as keys
+
+    with database.read() as session:
+        stored_key = keys.get(session, key_id)
+        secret, kid = keys.hmac_secret(stored_key), stored_key.kid
+    [request] = receiver.requests
+    token = request.headers["x-fusionauth-signature-jwt"]
+    assert jwt.get_unverified_header(token)["kid"] == kid
+    assert signing.verify(token, request.body, secret, ["HS256"])
+    assert not signing.verify(token, request.body + b" ", secret, ["HS256"])
+    assert not signing.verify(token, request.body, b"another secret", ["HS256"])
+
+
+def test_deleted_webhook_gets_nothing_more(
+    client: TestClient,
+    database: Database,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    webhook_id = add_webhook(client, receiver.url, "user.create")
+    record(database)
+    receiver.answer(500)
+    dispatcher.run_once(clock.now)
+    dispatcher.wait_idle()
+
+    client.delete(f"/api/webhook/{webhook_id}")
+    deliver_until_done(dispatcher, database, clock)
+
+    assert len(receiver.requests) == 1
+    assert deliveries(database)[0].status == FAILED
+
+
+def test_two_dispatchers_on_one_database_send_each_event_once(
+    client: TestClient,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    events = [record(database) for _ in range(40)]
+    other_db = Database(database.url)
+    one = Dispatcher(database, settings, options=DispatcherOptions(per_webhook=5))
+    two = Dispatcher(other_db, settings, options=DispatcherOptions(per_webhook=5))
+    try:
+        for _ in range(20):
+            passes = [threading.Thread(target=d.run_once, args=(clock.now,)) for d in (one, two)]
+            for thread in passes:
+                thread.start()
+            for thread in passes:
+                thread.join()
+            one.wait_idle()
+            two.wait_idle()
+        deliver_until_done(one, database, clock)
+    finally:
+        one.close()
+        two.close()
+        other_db.dispose()
+
+    received = [e["id"] for e in receiver.events()]
+    assert sorted(received) == sorted(e.id for e in events)
+    assert len(receiver.requests) == 40
+
+
+def test_pruning_keeps_what_a_consumer_or_webhook_still_needs(
+    client: TestClient,
+    database: Database,
+    settings: Settings,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    delivered = record(database)
+    owed = record(database, catalogue.USER_CREATE)
+    receiver.answer(None)
+    dispatcher.run_once(clock.now)
+    dispatcher.wait_idle()
+    with database.unit_of_work() as session:
+        # The second one is still owed to the webhook; a "kafka" consumer is at the first.
+        row = session.scalar(select(WebhookDelivery).where(WebhookDelivery.event_id == owed.id))
+        assert row is not None
+        row.status = PENDING
+        cursors.advance(session, "kafka", 0)
+    pruner = EventPruner(database, settings)
+    later = clock.advance(settings.event_retention_days * 86_400 + 1)
+
+    assert pruner.run_once(later) == 0  # the kafka consumer has passed nothing yet
+
+    with database.unit_of_work() as session:
+        cursors.advance(session, "kafka", 10**9)
+    assert EventPruner(database, settings).run_once(later) == 1
+    with database.read() as session:
+        left = [e.id for e in session.scalars(select(store.StoredEvent))]
+        attempts = session.scalars(select(WebhookAttempt.event_id)).all()
+        assert cursors.get(session, CURSOR) >= 2
+    assert left == [owed.id]
+    assert delivered.id not in attempts
