@@ -53,6 +53,7 @@ from idstream.webhooks.models import (  # noqa: E402
 )
 
 PASSWORD = "correct horse battery"
+STEADY_RATE = 20.0  # user creates per second for the latency comparison
 
 
 def prepare(db_url: str) -> tuple[Database, str, str]:
@@ -191,23 +192,38 @@ class Server:
         self.process.wait(30)
 
 
-def create_users(url: str, key: str, count: int, threads: int = 8) -> float:
-    """Users created per second by `threads` clients as fast as the API answers."""
+def create_users(
+    url: str, key: str, count: int, threads: int = 8, rate: float | None = None
+) -> tuple[float, list[float]]:
+    """(users created per second, each create's latency in ms): `threads` clients, as fast
+    as the API answers or at a steady `rate` per second."""
     local = threading.local()
+    latencies: list[float] = []
+    started = time.perf_counter()
 
-    def one(_number: int) -> None:
+    def one(number: int) -> None:
+        if rate:
+            delay = started + number / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
         client = getattr(local, "client", None) or httpx.Client(headers={"Authorization": key})
         local.client = client
         body = {"user": {"email": f"{uuid.uuid4().hex}@example.com", "password": PASSWORD}}
+        sent = time.perf_counter()
         response = client.post(f"{url}/api/user", json=body, timeout=60)
+        latencies.append((time.perf_counter() - sent) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"user create failed: {response.status_code} {response.text}")
 
-    started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
         for future in [pool.submit(one, n) for n in range(count)]:
             future.result()
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), latencies
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def api_rates(db: Database, db_url: str, key: str, users: int) -> dict[str, float]:
@@ -216,18 +232,24 @@ def api_rates(db: Database, db_url: str, key: str, users: int) -> dict[str, floa
     receivers = Receivers(5)
     results: dict[str, float] = {}
     try:
-        results["rate0"] = create_users(server.url, key, users)
+        results["rate0"], _ = create_users(server.url, key, users)
+        _, steady0 = create_users(server.url, key, users // 2, rate=STEADY_RATE)
         with httpx.Client(headers={"Authorization": key}) as client:
             for url in receivers.urls:
                 body = webhook_json(url, "user.create")
                 client.post(f"{server.url}/api/webhook", json=body).raise_for_status()
+        _, steady5 = create_users(server.url, key, users // 2, rate=STEADY_RATE)
+        results["p50_0"], results["p99_0"] = percentile(steady0, 0.5), percentile(steady0, 0.99)
+        results["p50_5"], results["p99_5"] = percentile(steady5, 0.5), percentile(steady5, 0.99)
+        before = delivered(db)
         started = time.perf_counter()
-        results["rate5"] = create_users(server.url, key, users)
+        results["rate5"], _ = create_users(server.url, key, users)
         api_done = time.perf_counter()
-        while delivered(db) < 5 * users and time.perf_counter() < api_done + 300:
+        wanted = before + 5 * users
+        while delivered(db) < wanted and time.perf_counter() < api_done + 300:
             time.sleep(0.05)
         drained = time.perf_counter()
-        results["delivered"] = float(delivered(db))
+        results["delivered"] = float(delivered(db) - before)
         results["drain_after_api"] = drained - api_done
         results["delivery_rate"] = results["delivered"] / (drained - started)
     finally:
@@ -283,7 +305,11 @@ def write_report(
         f"| {api['rate0']:,.0f} users/s |",
         f"| API user creates, 5 webhooks ({args.users} users, 8 clients) "
         f"| {api['rate5']:,.0f} users/s |",
-        f"| Deliveries of those creates to the 5 receivers (`idstream serve`'s dispatcher) "
+        f"| API latency of user creates at a steady {STEADY_RATE:.0f}/s, 0 webhooks "
+        f"| p50 {api['p50_0']:.0f} ms, p99 {api['p99_0']:.0f} ms |",
+        f"| API latency of user creates at a steady {STEADY_RATE:.0f}/s, 5 webhooks "
+        f"| p50 {api['p50_5']:.0f} ms, p99 {api['p99_5']:.0f} ms |",
+        f"| Deliveries of the full-speed creates with 5 webhooks (`idstream serve`'s dispatcher) "
         f"| {api['delivered']:,.0f}/{expected:,}, {api['delivery_rate']:,.0f} deliveries/s, "
         f"last one {api['drain_after_api']:.1f} s after the last API answer |",
         "",

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from idstream.config import Settings
@@ -66,6 +67,23 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         return json_response(
             {"generalErrors": [{"code": f"[{error.status_code}]", "message": str(error.detail)}]},
             error.status_code,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_request: Request, _error: IntegrityError) -> Response:
+        # Validation checks uniqueness first; this is the race it cannot see: two requests
+        # writing the same unique value at once. The loser is told, not given a 500.
+        return json_response(
+            {
+                "generalErrors": [
+                    {
+                        "code": "[duplicate]",
+                        "message": "Another request saved the same unique value at the same "
+                        "time; nothing was saved. Retry the request.",
+                    }
+                ]
+            },
+            400,
         )
 
     @app.exception_handler(Exception)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from idstream import migrate as migrations
 from idstream.config import Settings
 from idstream.db import Database
 
@@ -32,6 +31,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def prepare(settings: Settings) -> Database:
     """Open the database, apply pending migrations and seed it on first start."""
+    # Imported here: alembic is slow to import and most commands never migrate.
+    from idstream import migrate as migrations
     from idstream.system import bootstrap
 
     db = Database(settings.database_url)

@@ -12,7 +12,7 @@ from idstream.email.worker import EmailWorker
 from idstream.eventlog.api import router as event_log_router
 from idstream.tenants.api import router as tenants_router
 from idstream.webhooks.api import router as webhooks_router
-from idstream.webhooks.dispatcher import Dispatcher, EventPruner
+from idstream.webhooks.dispatcher import Dispatcher, DispatcherOptions, EventPruner
 from idstream.webhooks.logs_api import router as webhook_logs_router
 from idstream.webhooks.transactional import TransactionalWebhooks
 from idstream.workers import WorkerGroup
@@ -63,7 +63,9 @@ def kafka_router() -> APIRouter:
 def register_workers(app: FastAPI, workers: WorkerGroup) -> None:
     """Background work of every feature; started by the app's lifespan when run_workers."""
     workers.add(EmailWorker(app.state.db))
-    dispatcher = Dispatcher(app.state.db, app.state.settings)
+    dispatcher = Dispatcher(
+        app.state.db, app.state.settings, options=DispatcherOptions(min_pass_seconds=0.05)
+    )
     dispatcher.on_progress = workers.add(dispatcher, idle_seconds=0.5).wake
     workers.add(EventPruner(app.state.db, app.state.settings), idle_seconds=60)
     from idstream.kafka.relay import KafkaRelay

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -37,3 +38,21 @@ def test_oversized_body_is_400(client: TestClient) -> None:
 def test_status_is_200_when_database_reachable(raw_client: TestClient) -> None:
     response = raw_client.get("/api/status")
     assert response.status_code == 200
+
+
+def test_unique_value_race_is_400_not_500(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests saving the same name at once: the database's unique constraint decides,
+    and the loser gets a clear 400 (simulated by skipping the service's own check)."""
+    from idstream.tenants import service
+
+    monkeypatch.setattr(service, "_validated", lambda _session, doc, tenant_id: doc)
+    assert client.post("/api/tenant", json={"tenant": {"name": "Twin"}}).status_code == 200
+
+    response = client.post("/api/tenant", json={"tenant": {"name": "Twin"}})
+
+    assert response.status_code == 400
+    assert response.json()["generalErrors"][0]["code"] == "[duplicate]"
+    names = [t["name"] for t in client.get("/api/tenant").json()["tenants"]]
+    assert names.count("Twin") == 1

@@ -136,3 +136,27 @@ def test_email_password_is_never_returned(client: TestClient) -> None:
         f"/api/tenant/{tenant_id}", json={"tenant": {"emailConfiguration": {"port": 2525}}}
     )
     assert "s3cret!" not in client.get(f"/api/tenant/{tenant_id}").text
+
+
+def test_tenant_changes_are_audited_when_api_changes_are_recorded(client: TestClient) -> None:
+    client.patch(
+        "/api/system-configuration",
+        json={"systemConfiguration": {"auditLogConfiguration": {"recordApiChanges": True}}},
+    )
+    tenant = client.post("/api/tenant", json={"tenant": {"name": "Audited"}}).json()["tenant"]
+    client.patch(f"/api/tenant/{tenant['id']}", json={"tenant": {"name": "Audited 2"}})
+    client.delete(f"/api/tenant/{tenant['id']}")
+
+    entries = client.post("/api/system/audit-log/search", json={"search": {"message": "tenant"}})
+    messages = sorted(e["message"] for e in entries.json()["auditLogs"])
+    assert messages == [
+        f"Created the tenant with Id [{tenant['id']}] and name [Audited]",
+        f"Deleted the tenant with Id [{tenant['id']}] and name [Audited 2]",
+        f"Updated the tenant with Id [{tenant['id']}] and name [Audited 2]",
+    ]
+
+
+def test_tenant_changes_are_not_audited_by_default(client: TestClient) -> None:
+    client.post("/api/tenant", json={"tenant": {"name": "Quiet"}})
+    entries = client.post("/api/system/audit-log/search", json={"search": {}}).json()
+    assert entries["total"] == 0

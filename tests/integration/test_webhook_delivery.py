@@ -4,7 +4,6 @@ ordering, concurrency and retention. The clock is fake; nothing sleeps."""
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,12 +15,11 @@ from sqlalchemy import select
 from idstream import clock as idstream_clock
 from idstream.config import Settings
 from idstream.db import Database
-from idstream.events import catalogue, cursors, store
+from idstream.events import catalogue, store
 from idstream.events.catalogue import EventType
 from idstream.webhooks import signing
-from idstream.webhooks.deliveries import CURSOR
-from idstream.webhooks.dispatcher import Dispatcher, DispatcherOptions, EventPruner
-from idstream.webhooks.models import FAILED, PENDING, SUCCEEDED, WebhookAttempt, WebhookDelivery
+from idstream.webhooks.dispatcher import Dispatcher, DispatcherOptions
+from idstream.webhooks.models import FAILED, PENDING, SUCCEEDED, WebhookDelivery
 from tests.receivers import FakeClock, Receiver, deliver_until_done, webhook_json
 
 
@@ -222,39 +220,6 @@ def test_429_waits_as_long_as_retry_after_says(
     assert [r.status for r in receiver.requests] == [429, 200]
 
 
-def test_receiver_down_across_a_restart_gets_every_event_afterwards(
-    client: TestClient,
-    database: Database,
-    settings: Settings,
-    receiver: Receiver,
-    clock: FakeClock,
-) -> None:
-    add_webhook(client, receiver.url, "user.create")
-    receiver.stop()
-    events = [record(database) for _ in range(5)]
-    first = Dispatcher(database, settings)
-    for _ in range(3):
-        first.run_once(clock.advance(5))
-        first.wait_idle()
-    first.close()
-    owed = deliveries(database)
-    assert [d.status for d in owed] == [PENDING] * 5
-    assert owed[0].attempts == 3  # the rest wait behind the first, untried
-
-    # idstream "restarts": a new database handle and a new dispatcher; the receiver comes back.
-    restarted_db = Database(database.url)
-    second = Dispatcher(restarted_db, settings)
-    receiver.start()
-    try:
-        deliver_until_done(second, restarted_db, clock)
-    finally:
-        second.close()
-        restarted_db.dispose()
-
-    assert sorted(e["id"] for e in receiver.events()) == sorted(e.id for e in events)
-    assert len(receiver.requests) == 5
-
-
 def test_slow_webhook_does_not_delay_the_others(
     client: TestClient, database: Database, dispatcher: Dispatcher, clock: FakeClock
 ) -> None:
@@ -375,71 +340,3 @@ def test_deleted_webhook_gets_nothing_more(
 
     assert len(receiver.requests) == 1
     assert deliveries(database)[0].status == FAILED
-
-
-def test_two_dispatchers_on_one_database_send_each_event_once(
-    client: TestClient,
-    database: Database,
-    settings: Settings,
-    receiver: Receiver,
-    clock: FakeClock,
-) -> None:
-    add_webhook(client, receiver.url, "user.create")
-    events = [record(database) for _ in range(40)]
-    other_db = Database(database.url)
-    one = Dispatcher(database, settings, options=DispatcherOptions(per_webhook=5))
-    two = Dispatcher(other_db, settings, options=DispatcherOptions(per_webhook=5))
-    try:
-        for _ in range(20):
-            passes = [threading.Thread(target=d.run_once, args=(clock.now,)) for d in (one, two)]
-            for thread in passes:
-                thread.start()
-            for thread in passes:
-                thread.join()
-            one.wait_idle()
-            two.wait_idle()
-        deliver_until_done(one, database, clock)
-    finally:
-        one.close()
-        two.close()
-        other_db.dispose()
-
-    received = [e["id"] for e in receiver.events()]
-    assert sorted(received) == sorted(e.id for e in events)
-    assert len(receiver.requests) == 40
-
-
-def test_pruning_keeps_what_a_consumer_or_webhook_still_needs(
-    client: TestClient,
-    database: Database,
-    settings: Settings,
-    dispatcher: Dispatcher,
-    receiver: Receiver,
-    clock: FakeClock,
-) -> None:
-    add_webhook(client, receiver.url, "user.create")
-    delivered = record(database)
-    owed = record(database, catalogue.USER_CREATE)
-    receiver.answer(None)
-    dispatcher.run_once(clock.now)
-    dispatcher.wait_idle()
-    with database.unit_of_work() as session:
-        # The second one is still owed to the webhook; a "kafka" consumer is at the first.
-        row = session.scalar(select(WebhookDelivery).where(WebhookDelivery.event_id == owed.id))
-        assert row is not None
-        row.status = PENDING
-        cursors.advance(session, "kafka", 0)
-    pruner = EventPruner(database, settings)
-    later = clock.advance(settings.event_retention_days * 86_400 + 1)
-
-    assert pruner.run_once(later) == 0  # the kafka consumer has passed nothing yet
-
-    with database.unit_of_work() as session:
-        cursors.advance(session, "kafka", 10**9)
-    assert EventPruner(database, settings).run_once(later) == 1
-    with database.read() as session:
-        left = [e.id for e in session.scalars(select(store.StoredEvent))]
-        attempts = session.scalars(select(WebhookAttempt.event_id)).all()
-        assert cursors.get(session, CURSOR) >= 2
-    assert left == [owed.id]
-    assert delivered.id not in attempts

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from idstream.api import JsonBody, api_read, api_transaction, path_id
+from idstream.api import ApiCall, JsonBody, api_read, api_transaction, path_id
+from idstream.auditlog import messages
+from idstream.auditlog.service import audit_change
 from idstream.errors import Unauthorized
 from idstream.tenants import service
 from idstream.web import empty_response, json_response
@@ -19,7 +21,9 @@ def create_tenant(request: Request, body: JsonBody, tenant_id: str | None = None
         if call.caller.is_tenant_scoped:
             raise Unauthorized()
         tenant = service.create(call.session, body, path_id(tenant_id, "tenantId"))
-        return json_response({"tenant": service.to_json(tenant)})
+        created = service.to_json(tenant)
+        _audit(call, body, messages.tenant_created(created), new_value=created)
+        return json_response({"tenant": created})
 
 
 @router.get("/api/tenant")
@@ -52,8 +56,11 @@ def _update(request: Request, body: dict, tenant_id: str, *, patch: bool) -> Res
     with api_transaction(request) as call:
         tenant = service.get(call.session, path_id(tenant_id, "tenantId") or "")
         call.caller.check_tenant(tenant.id)
+        before = service.to_json(tenant)
         service.update(call.session, tenant, body, patch=patch)
-        return json_response({"tenant": service.to_json(tenant)})
+        after = service.to_json(tenant)
+        _audit(call, body, messages.tenant_updated(after), old_value=before, new_value=after)
+        return json_response({"tenant": after})
 
 
 @router.delete("/api/tenant/{tenant_id}")
@@ -62,5 +69,24 @@ def delete_tenant(request: Request, tenant_id: str) -> Response:
         if call.caller.is_tenant_scoped:
             raise Unauthorized()
         tenant = service.get(call.session, path_id(tenant_id, "tenantId") or "")
+        _audit(call, {}, messages.tenant_deleted(service.to_json(tenant)))
         service.delete(call.session, tenant)
         return empty_response(200)
+
+
+def _audit(
+    call: ApiCall,
+    body: dict,
+    message: str,
+    old_value: dict | None = None,
+    new_value: dict | None = None,
+) -> None:
+    """Audited when the system configuration records API changes (FusionAuth's rule)."""
+    audit_change(
+        call.session,
+        call.caller,
+        message,
+        old_value=old_value,
+        new_value=new_value,
+        info=call.event_info(body),
+    )

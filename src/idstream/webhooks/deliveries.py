@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, exists, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from idstream.config import Settings
@@ -22,6 +22,7 @@ from idstream.webhooks import routing, service
 from idstream.webhooks.models import (
     FAILED,
     FAILURE,
+    FANOUT_CURSOR,
     PENDING,
     SENDING,
     SUCCEEDED,
@@ -33,7 +34,7 @@ from idstream.webhooks.models import (
 from idstream.webhooks.signing import SigningKeyUnavailable
 from idstream.webhooks.transport import SendResult, Target, classify, display_url
 
-CURSOR = "webhooks"
+CURSOR = FANOUT_CURSOR
 
 
 def backoff_ms(attempts: int, settings: Settings, rng: random.Random) -> int:
@@ -296,10 +297,10 @@ def plan(outcome: Outcome, settings: Settings, rng: random.Random) -> Planned:
 def write(
     session: Session,
     planned: Sequence[Planned],
-    releases: Sequence[tuple[Sequence[str], int]] = (),
+    holds: Sequence[tuple[str, Sequence[str], int]] = (),
 ) -> None:
     """Write attempts and delivery states in batched statements, and hand back claimed
-    deliveries that were not tried (`releases`: ids and when they are due again)."""
+    deliveries that were not tried (`holds`: webhook, ids, and when they are due again)."""
     connection = session.connection()
     if planned:
         connection.execute(
@@ -320,8 +321,8 @@ def write(
             ),
             [p.change for p in planned],
         )
-    for delivery_ids, due in releases:
-        release(session, delivery_ids, due)
+    for webhook_id, delivery_ids, until in holds:
+        hold(session, webhook_id, delivery_ids, until)
 
 
 def attempt_values(
@@ -346,14 +347,25 @@ def attempt_row(
     return WebhookAttempt(**attempt_values(event_id, webhook_id, url, result, start))
 
 
-def release(session: Session, delivery_ids: Sequence[str], next_attempt_at: int) -> None:
-    """Hand back claimed deliveries that were not tried (their receiver just failed)."""
+def hold(session: Session, webhook_id: str, delivery_ids: Sequence[str], until: int) -> None:
+    """The webhook's receiver is in trouble: hand back the claimed deliveries that were not
+    tried, and hold every other one it is owed until `until`, so that a dead receiver with a
+    backlog costs one attempt per retry, not one per pass."""
     if delivery_ids:
         session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.id.in_(delivery_ids), WebhookDelivery.status == SENDING)
-            .values(status=PENDING, next_attempt_at=next_attempt_at)
+            .values(status=PENDING, next_attempt_at=until)
         )
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.webhook_id == webhook_id,
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.next_attempt_at < until,
+        )
+        .values(next_attempt_at=until)
+    )
 
 
 def redeliver(
@@ -391,29 +403,3 @@ def redeliver(
         delivery.give_up_at = now + int(settings.webhook_give_up_seconds * 1000)
     session.flush()
     return webhook_ids
-
-
-def prune(session: Session, now: int, retention_days: float, batch: int = 1000) -> int:
-    """Delete events older than the retention that every consumer has passed and no webhook
-    still waits for, with their deliveries and attempts."""
-    floor = cursors.minimum(session)
-    if floor is None:
-        return 0
-    cutoff = now - int(retention_days * 86_400_000)
-    owed = exists().where(
-        WebhookDelivery.event_id == StoredEvent.id,
-        WebhookDelivery.status.in_((PENDING, SENDING)),
-    )
-    old = session.execute(
-        select(StoredEvent.sequence, StoredEvent.id)
-        .where(StoredEvent.create_instant < cutoff, StoredEvent.sequence <= floor, ~owed)
-        .order_by(StoredEvent.sequence)
-        .limit(batch)
-    ).all()
-    if not old:
-        return 0
-    ids = [row.id for row in old]
-    session.execute(delete(WebhookAttempt).where(WebhookAttempt.event_id.in_(ids)))
-    session.execute(delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(ids)))
-    session.execute(delete(StoredEvent).where(StoredEvent.sequence.in_([r.sequence for r in old])))
-    return len(old)

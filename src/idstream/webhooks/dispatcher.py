@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from idstream.config import Settings
 from idstream.db import Database
-from idstream.webhooks import deliveries
+from idstream.webhooks import deliveries, retention
 from idstream.webhooks.deliveries import Claimed, Outcome
 from idstream.webhooks.transport import SendResult, Transport
 
@@ -33,6 +33,10 @@ class DispatcherOptions:
     record_every: int = 200
     record_seconds: float = 0.2
     seed: int | None = None
+    # Shortest time between two passes. Every commit wakes the dispatcher; under API load,
+    # waiting a moment lets one pass take the events of many commits, instead of adding a
+    # write transaction to each. Tests keep 0 and call run_once themselves.
+    min_pass_seconds: float = 0.0
 
 
 class Dispatcher:
@@ -55,10 +59,16 @@ class Dispatcher:
         self._busy: dict[str, Future[None]] = {}
         self._recorder = Recorder(database, self.options.record_every, self.options.record_seconds)
         self._lock = threading.Lock()
+        self._last_pass = 0.0
         # Called when a webhook's task ends, so that the worker loop claims its next deliveries.
         self.on_progress: Callable[[], None] | None = None
 
     def run_once(self, now: int) -> int:
+        if self.options.min_pass_seconds:
+            wait_for = self._last_pass + self.options.min_pass_seconds - time.monotonic()
+            if wait_for > 0:
+                time.sleep(wait_for)
+            self._last_pass = time.monotonic()
         with self._lock:
             self._busy = {k: f for k, f in self._busy.items() if not f.done()}
             busy = list(self._busy)
@@ -118,7 +128,7 @@ class Dispatcher:
                 if result.retryable and _receiver_in_trouble(result, failures):
                     rest = [i.delivery_id for i in items[index + 1 :]]
                     due = planned.retry_at if planned.retry_at is not None else pass_now
-                    self._recorder.add(planned, (rest, due))
+                    self._recorder.add(planned, (item.webhook_id, rest, due))
                     return
                 self._recorder.add(planned)
         except Exception:
@@ -151,7 +161,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._planned: list[deliveries.Planned] = []
-        self._releases: list[tuple[list[str], int]] = []
+        self._holds: list[tuple[str, list[str], int]] = []
         self._oldest = 0.0
         self._running = 0
 
@@ -160,14 +170,14 @@ class Recorder:
             self._running += 1
 
     def add(
-        self, planned: deliveries.Planned, release: tuple[list[str], int] | None = None
+        self, planned: deliveries.Planned, hold: tuple[str, list[str], int] | None = None
     ) -> None:
         with self._lock:
-            if not self._planned and not self._releases:
+            if not self._planned and not self._holds:
                 self._oldest = time.monotonic()
             self._planned.append(planned)
-            if release is not None and release[0]:
-                self._releases.append(release)
+            if hold is not None:
+                self._holds.append(hold)
             due = (
                 len(self._planned) >= self.every or time.monotonic() - self._oldest >= self.seconds
             )
@@ -185,10 +195,10 @@ class Recorder:
         with self._write_lock:
             with self._lock:
                 planned, self._planned = self._planned, []
-                releases, self._releases = self._releases, []
-            if planned or releases:
+                holds, self._holds = self._holds, []
+            if planned or holds:
                 with self.database.unit_of_work() as session:
-                    deliveries.write(session, planned, releases)
+                    deliveries.write(session, planned, holds)
 
 
 class EventPruner:
@@ -206,7 +216,7 @@ class EventPruner:
         if self._last_run is not None and now - self._last_run < self.interval_ms:
             return 0
         with self.database.unit_of_work() as session:
-            pruned = deliveries.prune(session, now, self.settings.event_retention_days)
+            pruned = retention.prune(session, now, self.settings.event_retention_days)
         # Keep going while there is a backlog; otherwise wait for the interval.
         self._last_run = None if pruned else now
         return pruned

@@ -14,6 +14,9 @@ SENDING = "sending"  # claimed by a dispatcher; next_attempt_at is then the end 
 SUCCEEDED = "succeeded"
 FAILED = "failed"  # a non-retryable answer, or retries gave up
 
+# The event_cursors row of the fan-out: the last event sequence turned into deliveries.
+FANOUT_CURSOR = "webhooks"
+
 SUCCESS = "Success"
 FAILURE = "Failure"
 

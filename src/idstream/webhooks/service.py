@@ -16,16 +16,28 @@ from sqlalchemy.orm import Session
 from idstream import clock
 from idstream.db import new_id
 from idstream.errors import Errors, NotFound, field_error
-from idstream.events import catalogue
+from idstream.events import catalogue, cursors
 from idstream.jsondoc import check_type, check_uuid, merge_patch
 from idstream.tenants.models import Tenant
 from idstream.webhooks import routing, signing
-from idstream.webhooks.models import FAILED, PENDING, SENDING, Webhook, WebhookDelivery
+from idstream.webhooks.models import (
+    FAILED,
+    FANOUT_CURSOR,
+    PENDING,
+    SENDING,
+    Webhook,
+    WebhookDelivery,
+)
 from idstream.webhooks.transport import Target
 
 PASSWORD = "httpAuthenticationPassword"
 UrlCheck = Callable[[str], str | None]
 ORDERABLE = {"description", "id", "insertInstant", "url"}
+
+
+def cursor(session: Session) -> int:
+    """The last event sequence the webhook fan-out has turned into deliveries."""
+    return cursors.get(session, FANOUT_CURSOR)
 
 
 def to_json(webhook: Webhook) -> dict[str, Any]:
