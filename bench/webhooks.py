@@ -241,7 +241,11 @@ def api_rates(db: Database, db_url: str, key: str, users: int) -> dict[str, floa
         _, steady5 = create_users(server.url, key, users // 2, rate=STEADY_RATE)
         results["p50_0"], results["p99_0"] = percentile(steady0, 0.5), percentile(steady0, 0.99)
         results["p50_5"], results["p99_5"] = percentile(steady5, 0.5), percentile(steady5, 0.99)
-        before = delivered(db)
+        # The steady creates' deliveries first, so that they are not counted below.
+        before = 5 * (users // 2)
+        deadline = time.perf_counter() + 300
+        while delivered(db) < before and time.perf_counter() < deadline:
+            time.sleep(0.05)
         started = time.perf_counter()
         results["rate5"], _ = create_users(server.url, key, users)
         api_done = time.perf_counter()
@@ -317,7 +321,9 @@ def write_report(
         "process on the same machine as idstream and the load generator. One webhook's "
         "deliveries go one at a time, in event order; webhooks are served in parallel. The "
         "tenant's password hash factor is lowered to 1000 so that hashing does not dominate "
-        "the API figures.",
+        "the API figures. No request waits for a delivery; at full speed the dispatcher's five "
+        "calls per create share the same CPUs (and Python process) with the API, which is "
+        "what lowers the saturated create rate with 5 webhooks.",
         "",
     ]
     out = ROOT / "bench" / "results" / "webhooks.md"

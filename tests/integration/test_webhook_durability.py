@@ -167,3 +167,24 @@ def test_dead_receiver_costs_one_attempt_per_retry_not_one_per_delivery(
     with database.read() as session:
         assert len(session.scalars(select(WebhookAttempt)).all()) == 3
     assert all(d.status == PENDING for d in deliveries(database))
+
+
+def test_closing_dispatcher_hands_back_what_it_did_not_send(
+    client: TestClient,
+    database: Database,
+    settings: Settings,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    add_webhook(client, receiver.url, "user.create")
+    for _ in range(5):
+        record(database)
+    receiver.delay(0.5)
+    closing = Dispatcher(database, settings)
+    closing.run_once(clock.now)
+    closing.close()  # while the first call is under way
+
+    owed = deliveries(database)
+    assert len(receiver.requests) == 1
+    assert [d.status for d in owed].count(PENDING) == 4
+    assert all(d.next_attempt_at <= clock.now for d in owed if d.status == PENDING)

@@ -32,7 +32,7 @@ class StoredEvent(Protocol):
     def payload(self) -> bytes: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     key: bytes | None
     value: bytes

@@ -49,7 +49,7 @@ EVENT_COLUMNS = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Slot:
     sequence: int
     event_id: str

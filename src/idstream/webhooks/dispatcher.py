@@ -27,7 +27,7 @@ class DispatcherOptions:
     workers: int = 32  # webhooks served at once
     claim_limit: int = 1000  # deliveries looked at per pass
     per_webhook: int = 200  # deliveries one webhook's task takes per pass
-    lease_seconds: float = 600.0  # a claim older than this is taken again (its owner died)
+    lease_seconds: float = 300.0  # a claim older than this is taken again (its owner died)
     # Attempts are written in small batches: one transaction per send would make the
     # database, not the receiver, the limit.
     record_every: int = 200
@@ -60,6 +60,7 @@ class Dispatcher:
         self._recorder = Recorder(database, self.options.record_every, self.options.record_seconds)
         self._lock = threading.Lock()
         self._last_pass = 0.0
+        self._closing = threading.Event()
         # Called when a webhook's task ends, so that the worker loop claims its next deliveries.
         self.on_progress: Callable[[], None] | None = None
 
@@ -106,7 +107,9 @@ class Dispatcher:
         self._recorder.flush()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Finish the calls under way, hand back what was claimed and not sent, record all."""
+        self._closing.set()
+        self._pool.shutdown(wait=True)
         self._recorder.flush()
         self.transport.close()
 
@@ -117,6 +120,12 @@ class Dispatcher:
         failures = 0
         try:
             for index, item in enumerate(items):
+                if self._closing.is_set():
+                    # Shutting down: hand the rest back at once instead of leaving them
+                    # to wait for the end of their lease.
+                    rest = [i.delivery_id for i in items[index:]]
+                    self._recorder.hold(item.webhook_id, rest, pass_now)
+                    return
                 begin = pass_now + int((time.monotonic() - started) * 1000)
                 if item.target is None:
                     result = SendResult(False, None, True, item.problem, 0)
@@ -183,6 +192,10 @@ class Recorder:
             )
         if due:
             self.flush()
+
+    def hold(self, webhook_id: str, delivery_ids: list[str], until: int) -> None:
+        with self._lock:
+            self._holds.append((webhook_id, delivery_ids, until))
 
     def task_done(self) -> None:
         with self._lock:
