@@ -18,6 +18,9 @@ class Worker(Protocol):
 
     def run_once(self, now: int) -> int: ...
 
+    def stop(self) -> None:
+        """Called once the loop has ended: hand back claimed work, release leases."""
+
 
 @dataclass
 class WorkerLoop:
@@ -42,6 +45,7 @@ class WorkerLoop:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self.worker.stop()
 
     def _run(self) -> None:
         failures = 0

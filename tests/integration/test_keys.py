@@ -9,6 +9,7 @@ from idstream.keys import service as keys
 from idstream.tenants import service as tenants
 from tests.conftest import create_api_key
 from tests.integration.test_users import field_code
+from tests.receivers import webhook_json
 
 
 def generate(client: TestClient, **key: object) -> dict:
@@ -94,3 +95,19 @@ def test_signing_key_in_use_cannot_be_deleted(client: TestClient, database: Data
     response = client.delete(f"/api/key/{key_id}")
     assert response.status_code == 400
     assert response.json()["generalErrors"][0]["code"] == "[KeyInUse]"
+
+
+def test_key_signing_a_webhook_cannot_be_deleted(client: TestClient) -> None:
+    key = client.post("/api/key/generate", json={"key": {"name": "hooks", "algorithm": "HS256"}})
+    key_id = key.json()["key"]["id"]
+    signed = {"signatureConfiguration": {"enabled": True, "signingKeyId": key_id}}
+    webhook = client.post(
+        "/api/webhook", json=webhook_json("http://127.0.0.1:9/hook", "user.create", **signed)
+    )
+    assert webhook.status_code == 200, webhook.text
+
+    response = client.delete(f"/api/key/{key_id}")
+
+    assert response.status_code == 400
+    assert response.json()["generalErrors"][0]["code"] == "[KeyInUse]"
+    assert client.get(f"/api/key/{key_id}").status_code == 200

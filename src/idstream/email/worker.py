@@ -66,6 +66,9 @@ class EmailWorker:
         self.timeout_seconds = timeout_seconds
         self.sender = sender
 
+    def stop(self) -> None:
+        """A claimed e-mail not yet sent is due again when its short lease ends."""
+
     def run_once(self, now: int) -> int:
         jobs = self._claim(now)
         for job in jobs:

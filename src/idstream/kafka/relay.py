@@ -143,6 +143,9 @@ class KafkaRelay:
             self._producer.flush(0)
         self._producer, self._fingerprint, self._batch = None, None, []
 
+    def stop(self) -> None:
+        self.release()
+
     def release(self) -> None:
         """Close and give the lease up at once, so that another instance need not wait for
         it to expire (a clean shutdown)."""

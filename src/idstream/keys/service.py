@@ -20,6 +20,7 @@ from idstream.errors import Errors, NotFound, field_error, general_error
 from idstream.jsondoc import check_type
 from idstream.keys.models import Key
 from idstream.tenants.models import Tenant
+from idstream.webhooks.models import Webhook
 
 # Secret length in bytes per algorithm: as long as the hash's output, as RFC 7518 asks.
 HMAC_ALGORITHMS = {"HS256": 32, "HS384": 48, "HS512": 64}
@@ -105,6 +106,12 @@ def delete(
         if (tenant.doc.get("jwtConfiguration") or {}).get("accessTokenKeyId") == key.id:
             raise general_error(
                 "KeyInUse", f"The key is the signing key of tenant [{tenant.name}]."
+            )
+    for webhook in session.scalars(select(Webhook)):
+        if (webhook.doc.get("signatureConfiguration") or {}).get("signingKeyId") == key.id:
+            # Its deliveries would fail unsigned until they gave up; refuse instead.
+            raise general_error(
+                "KeyInUse", f"The key signs the requests of webhook [{webhook.url}]."
             )
     before = to_json(key)
     session.delete(key)

@@ -106,6 +106,9 @@ class Dispatcher:
         wait(futures, timeout)
         self._recorder.flush()
 
+    def stop(self) -> None:
+        self.close()
+
     def close(self) -> None:
         """Finish the calls under way, hand back what was claimed and not sent, record all."""
         self._closing.set()
@@ -233,3 +236,6 @@ class EventPruner:
         # Keep going while there is a backlog; otherwise wait for the interval.
         self._last_run = None if pruned else now
         return pruned
+
+    def stop(self) -> None:
+        """Nothing is held between passes."""

@@ -11,6 +11,9 @@ from typing import Any
 import jwt
 from sqlalchemy.orm import Session
 
+from idstream.keys import service as keys
+from idstream.keys.models import Key
+
 BODY_CLAIM = "request_body_sha256"
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
 
@@ -38,47 +41,20 @@ def verify(token: str, body: bytes, key: Any, algorithms: list[str]) -> bool:
     return claims.get(BODY_CLAIM) == body_digest(body)
 
 
-def _field(key: Any, name: str) -> Any:
-    value = getattr(key, name, None)
-    if value is None and isinstance(getattr(key, "doc", None), dict):
-        value = key.doc.get(name)
-    return value
-
-
 def key_exists(session: Session, key_id: str) -> bool:
-    try:
-        from idstream.keys import service as keys
-    except ImportError:
-        return False
-    try:
-        return keys.get(session, key_id) is not None
-    except Exception:  # the keys service raises NotFound for an unknown id
-        return False
+    return session.get(Key, key_id) is not None
 
 
 def signer_for(session: Session, key_id: str) -> Callable[[bytes], str]:
     """A function signing bodies with key `key_id`, its material read now so that the HTTP
     call itself needs no database."""
-    try:
-        from idstream.keys import service as keys
-    except ImportError as error:
-        raise SigningKeyUnavailable("signing keys are not available") from error
-    try:
-        key = keys.get(session, key_id)
-    except Exception as error:
-        raise SigningKeyUnavailable(f"the signing key [{key_id}] does not exist") from error
+    key = session.get(Key, key_id)
     if key is None:
         raise SigningKeyUnavailable(f"the signing key [{key_id}] does not exist")
-    algorithm = str(_field(key, "algorithm") or "HS256")
-    kid = str(_field(key, "kid") or key_id)
-    material: Any
-    if algorithm in HMAC_ALGORITHMS:
-        material = keys.hmac_secret(key)
-    else:
-        private_key = getattr(keys, "private_key", None)
-        material = private_key(key) if callable(private_key) else _field(key, "privateKey")
-    if not material:
-        raise SigningKeyUnavailable(f"the key [{key_id}] has no private part to sign with")
+    if key.algorithm not in HMAC_ALGORITHMS:
+        raise SigningKeyUnavailable(f"the key [{key_id}] is not an HMAC key and cannot sign")
+    material = keys.hmac_secret(key)
+    algorithm, kid = key.algorithm, key.kid
 
     def signer(body: bytes) -> str:
         return sign(body, material, algorithm, kid)
