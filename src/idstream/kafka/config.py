@@ -250,3 +250,14 @@ def _validate_topics(errors: Errors, kafka: dict[str, Any]) -> None:
             )
         if not isinstance(topic, str) or not _TOPIC_NAME.match(topic):
             errors.field(path, "invalid", f"[{topic}] is not a Kafka topic name.")
+
+
+def settings_for_test(session: Session, unsaved: dict[str, Any] | None) -> KafkaSettings:
+    """What "Send test event" tests: the saved configuration, or an unsaved one whose masked
+    secrets are taken from the saved one. Property problems are not raised here: they are the
+    test's first step, reported there with the others."""
+    saved = load(session)
+    if unsaved is None:
+        return saved
+    doc, _warnings = validate(Errors(), {**unsaved, "enabled": False}, saved.producer)
+    return settings_from_doc(doc)

@@ -6,20 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from idstream import clock
 from idstream.api import ApiCall, JsonBody, api_read, api_transaction, path_id
-from idstream.config import Settings
-from idstream.db import new_id
-from idstream.errors import Errors, Unauthorized, field_error
-from idstream.events import catalogue
-from idstream.events.rendering import render_event
-from idstream.jsondoc import check_type
+from idstream.errors import Unauthorized
 from idstream.web import empty_response, json_response
-from idstream.webhooks import service
+from idstream.webhooks import service, testing
 from idstream.webhooks.models import FAILURE, SUCCESS
 from idstream.webhooks.service import UrlCheck
-from idstream.webhooks.signing import SigningKeyUnavailable
-from idstream.webhooks.transport import Transport, display_url, private_address_reason
+from idstream.webhooks.transport import display_url
 
 router = APIRouter()
 
@@ -31,16 +24,7 @@ def require_global_key(call: ApiCall) -> None:
 
 
 def _url_check(request: Request) -> UrlCheck | None:
-    settings: Settings = request.app.state.settings
-    return private_address_reason if settings.webhook_deny_private else None
-
-
-def transport(request: Request) -> Transport:
-    state = request.app.state
-    if getattr(state, "webhook_transport", None) is None:
-        state.webhook_transport = Transport(deny_private=state.settings.webhook_deny_private)
-    result: Transport = state.webhook_transport
-    return result
+    return testing.url_check(request.app.state.settings)
 
 
 @router.post("/api/webhook/search")
@@ -125,15 +109,8 @@ def send_test_event(request: Request, body: JsonBody, webhook_id: str) -> Respon
     with api_read(request) as call:
         require_global_key(call)
         webhook = service.get(call.session, path_id(webhook_id, "webhookId") or "")
-        event = sample_event(body, webhook.doc.get("tenantIds") or [])
-        try:
-            target = service.target(call.session, webhook)
-        except SigningKeyUnavailable as error:
-            raise field_error(
-                "webhook.signatureConfiguration.signingKeyId", "invalid", f"{error}."
-            ) from None
-    payload = render_event(event)
-    result = transport(request).send(target, payload)
+        event, target = testing.prepare(call.session, webhook, body)
+    result = testing.send(request.app.state, target, event)
     return json_response(
         {
             "attemptResult": SUCCESS if result.ok else FAILURE,
@@ -145,42 +122,3 @@ def send_test_event(request: Request, body: JsonBody, webhook_id: str) -> Respon
             },
         }
     )
-
-
-def sample_event(body: dict[str, Any], tenant_ids: list[str]) -> dict[str, Any]:
-    """The caller's event object with the fields every event has filled in, and a sample
-    user or registration when the type is about one and none was given."""
-    errors = Errors()
-    given = check_type(errors, body, "event", "event", dict)
-    if given is None and "event" not in errors.field_errors:
-        errors.field("event", "missing", "The request is missing the [event] object.")
-    errors.raise_if_any()
-    assert given is not None
-    name = check_type(errors, given, "type", "event.type", str)
-    event_type = catalogue.lookup(name) if name else None
-    if not name and "event.type" not in errors.field_errors:
-        errors.field("event.type", "blank", "You must specify the [event.type] field.")
-    elif name and event_type is None:
-        errors.field("event.type", "invalid", f"[{name}] is not an event type.")
-    errors.raise_if_any()
-    assert event_type is not None
-    event: dict[str, Any] = {
-        "createInstant": clock.now_ms(),
-        "id": new_id(),
-        **given,
-        "type": event_type.name,
-    }
-    if event_type.is_tenant_event and "tenantId" not in given and tenant_ids:
-        event["tenantId"] = tenant_ids[0]
-    if event_type.name.startswith("user.") and "user" not in given:
-        event["user"] = {
-            "active": True,
-            "email": "example@fusionauth.io",
-            "id": new_id(),
-            "insertInstant": event["createInstant"],
-            "username": "example",
-            "verified": True,
-        }
-    if ".registration." in event_type.name and "registration" not in given:
-        event["registration"] = {"applicationId": new_id(), "id": new_id(), "roles": []}
-    return event

@@ -27,7 +27,7 @@ from idstream.admin.web import (
     text,
 )
 from idstream.auditlog import service as audit
-from idstream.errors import Errors, ValidationFailed
+from idstream.errors import ValidationFailed
 from idstream.events import catalogue
 from idstream.kafka import config as kafka_config
 from idstream.kafka import status as kafka_status
@@ -201,12 +201,7 @@ def send_test_event(request: Request, admin: CurrentAdmin, form: CheckedForm) ->
             result={"status": 400, "message": "; ".join(messages), "steps": []},
         )
     with admin_read(request, admin) as call:
-        saved = kafka_config.load(call.session)
-        # Property problems are the test's first step, reported there.
-        doc, _warnings = kafka_config.validate(
-            Errors(), {**kafka, "enabled": False}, saved.producer
-        )
-        settings = kafka_config.settings_from_doc(doc)
+        settings = kafka_config.settings_for_test(call.session, kafka)
     result, status_code = run_test(settings)
     return render_fragment(
         request, "kafka_test_result.html", status_code, title="Send test event", result=result

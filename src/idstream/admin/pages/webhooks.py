@@ -30,13 +30,10 @@ from idstream.admin.web import (
 from idstream.auditlog import service as audit
 from idstream.errors import Errors, ValidationFailed
 from idstream.events import catalogue
-from idstream.events.rendering import render_event
 from idstream.keys import service as keys
 from idstream.tenants import service as tenants
-from idstream.webhooks import api as webhooks_api
-from idstream.webhooks import service
+from idstream.webhooks import service, testing
 from idstream.webhooks.models import Webhook
-from idstream.webhooks.signing import SigningKeyUnavailable
 from idstream.webhooks.transport import display_url
 
 router = page_router()
@@ -172,7 +169,7 @@ def add(request: Request, admin: CurrentAdmin, form: CheckedForm) -> Response:
         with admin_transaction(request, admin) as call:
             payload = webhook_from_form(form, None)
             webhook = service.create(
-                call.session, payload, url_check=webhooks_api._url_check(request)
+                call.session, payload, url_check=testing.url_check(request.app.state.settings)
             )
             audit.audit_change(
                 call.session,
@@ -206,7 +203,7 @@ def edit(request: Request, admin: CurrentAdmin, form: CheckedForm, webhook_id: s
                 webhook,
                 webhook_from_form(form, webhook),
                 patch=False,
-                url_check=webhooks_api._url_check(request),
+                url_check=testing.url_check(request.app.state.settings),
             )
             audit.audit_change(
                 call.session,
@@ -249,15 +246,11 @@ def send_test(
     try:
         with admin_read(request, admin) as call:
             webhook = service.get(call.session, webhook_id)
-            event = webhooks_api.sample_event(
-                {"event": {"type": text(form, "eventType")}}, webhook.doc.get("tenantIds") or []
-            )
-            target = service.target(call.session, webhook)
+            body = {"event": {"type": text(form, "eventType")}}
+            event, target = testing.prepare(call.session, webhook, body)
     except ValidationFailed as error:
         return render_fragment(request, "webhook_test_result.html", 400, error=error.summary())
-    except SigningKeyUnavailable as error:
-        return render_fragment(request, "webhook_test_result.html", 400, error=f"{error}.")
-    result = webhooks_api.transport(request).send(target, render_event(event))
+    result = testing.send(request.app.state, target, event)
     return render_fragment(
         request,
         "webhook_test_result.html",
