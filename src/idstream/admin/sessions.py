@@ -10,8 +10,9 @@ import json
 import secrets
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from sqlalchemy.exc import IntegrityError
@@ -85,19 +86,31 @@ def load_secret(db: Database, configured: str | None) -> bytes:
         return str(row.doc["secret"]).encode()
 
 
-_secret_lock = threading.Lock()
+_app_state_lock = threading.Lock()
+T = TypeVar("T")
+
+
+def _one_per_app(request: Request, name: str, make: Callable[[], T]) -> T:
+    """The app's single `name` object, made by the first request that needs it: the lock keeps
+    two requests arriving together from making one each."""
+    state = request.app.state
+    found: T | None = getattr(state, name, None)
+    if found is None:
+        with _app_state_lock:
+            found = getattr(state, name, None)
+            if found is None:
+                found = make()
+                setattr(state, name, found)
+    return found
 
 
 def app_secret(request: Request) -> bytes:
     state = request.app.state
-    secret: bytes | None = getattr(state, "admin_session_secret", None)
-    if secret is None:
-        with _secret_lock:
-            secret = getattr(state, "admin_session_secret", None)
-            if secret is None:
-                secret = load_secret(state.db, state.settings.session_secret)
-                state.admin_session_secret = secret
-    return secret
+    return _one_per_app(
+        request,
+        "admin_session_secret",
+        lambda: load_secret(state.db, state.settings.session_secret),
+    )
 
 
 @dataclass
@@ -201,12 +214,4 @@ class SignInLimiter:
 
 
 def limiter(request: Request) -> SignInLimiter:
-    state = request.app.state
-    found: SignInLimiter | None = getattr(state, "admin_sign_in_limiter", None)
-    if found is None:
-        with _secret_lock:
-            found = getattr(state, "admin_sign_in_limiter", None)
-            if found is None:
-                found = SignInLimiter()
-                state.admin_sign_in_limiter = found
-    return found
+    return _one_per_app(request, "admin_sign_in_limiter", SignInLimiter)

@@ -97,6 +97,24 @@ def setup_page(request: Request) -> Response:
     return render(request, "setup.html", title="Set up idstream", values={}, errors={})
 
 
+def _setup_refused(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str],
+    general: list[str] | None = None,
+) -> Response:
+    """The setup form again with what was typed (never the passwords) and why it was refused."""
+    return render(
+        request,
+        "setup.html",
+        400,
+        title="Set up idstream",
+        values=values,
+        errors=errors,
+        general=general or [],
+    )
+
+
 @router.post("/setup")
 def setup(request: Request, form: CheckedForm) -> Response:
     values = {
@@ -106,13 +124,8 @@ def setup(request: Request, form: CheckedForm) -> Response:
     }
     password = raw_text(form, "password")
     if password != raw_text(form, "confirmPassword"):
-        return render(
-            request,
-            "setup.html",
-            400,
-            title="Set up idstream",
-            values=values,
-            errors={"confirmPassword": "The two passwords are not the same."},
+        return _setup_refused(
+            request, values, {"confirmPassword": "The two passwords are not the same."}
         )
     try:
         with database(request).unit_of_work() as session:
@@ -120,15 +133,7 @@ def setup(request: Request, form: CheckedForm) -> Response:
                 session, values, password, client_event_info(request)
             )
     except ValidationFailed as error:
-        return render(
-            request,
-            "setup.html",
-            400,
-            title="Set up idstream",
-            values=values,
-            errors=field_messages(error),
-            general=general_messages(error),
-        )
+        return _setup_refused(request, values, field_messages(error), general_messages(error))
     if created is None:
         return error_page(request, 404, "Setup is complete", SETUP_GONE)
     replace_session(request, AdminSession.fresh(created.user_id, created.email))

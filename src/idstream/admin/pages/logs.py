@@ -3,17 +3,20 @@ with Redeliver for webhook events."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from idstream import clock
 from idstream.admin import audit_messages
 from idstream.admin.paging import Page
 from idstream.admin.web import (
     PREFIX,
+    AdminUser,
     CheckedForm,
     CurrentAdmin,
     admin_read,
@@ -48,6 +51,33 @@ def _number(value: str) -> int:
     return int(value)
 
 
+def _search_page(
+    request: Request,
+    admin: AdminUser,
+    page: Page,
+    search: Callable[[Session], tuple[list[dict[str, Any]], int]],
+    template: str,
+    **context: Any,
+) -> Response:
+    """A log's search page: `search` finds one page of entries (as JSON) and the total. Criteria
+    the service refuses are not an error page: the form stays, with the reasons above no results."""
+    entries: list[dict[str, Any]] = []
+    total, problems = 0, []
+    with admin_read(request, admin) as call:
+        try:
+            entries, total = search(call.session)
+        except ValidationFailed as error:
+            problems = error.summary().split("; ")
+    return render(
+        request,
+        template,
+        entries=entries,
+        page=page.with_total(total),
+        problems=problems,
+        **context,
+    )
+
+
 @router.get("/system/audit-log")
 def audit_log(
     request: Request,
@@ -65,22 +95,19 @@ def audit_log(
         "startRow": page.start,
         "numberOfResults": page.size,
     }
-    entries: list[dict[str, Any]] = []
-    total, problems = 0, []
-    with admin_read(request, admin) as call:
-        try:
-            found, total = audit.search(call.session, {"search": criteria})
-            entries = [audit.to_json(e) for e in found]
-        except ValidationFailed as error:
-            problems = error.summary().split("; ")
-    return render(
+
+    def search(session: Session) -> tuple[list[dict[str, Any]], int]:
+        found, total = audit.search(session, {"search": criteria})
+        return [audit.to_json(e) for e in found], total
+
+    return _search_page(
         request,
+        admin,
+        page,
+        search,
         "audit_log.html",
         title="Audit log",
-        entries=entries,
         query={"message": message, "user": user, "reason": reason},
-        page=page.with_total(total),
-        problems=problems,
     )
 
 
@@ -98,30 +125,25 @@ def event_log_page(
     request: Request, admin: CurrentAdmin, message: str = "", type: str = "", start: int = 0
 ) -> Response:
     page = Page.from_request(request, start)
-    search: dict[str, Any] = {"startRow": page.start, "numberOfResults": page.size}
+    criteria: dict[str, Any] = {"startRow": page.start, "numberOfResults": page.size}
     if message:
-        search["message"] = message
+        criteria["message"] = message
     if type:
-        search["type"] = type
-    entries: list[dict[str, Any]] = []
-    total, problems = 0, []
-    with admin_read(request, admin) as call:
-        try:
-            found, total = event_log.search(
-                call.session, event_log.parse_criteria({"search": search})
-            )
-            entries = [event_log.to_json(e) for e in found]
-        except ValidationFailed as error:
-            problems = error.summary().split("; ")
-    return render(
+        criteria["type"] = type
+
+    def search(session: Session) -> tuple[list[dict[str, Any]], int]:
+        found, total = event_log.search(session, event_log.parse_criteria({"search": criteria}))
+        return [event_log.to_json(e) for e in found], total
+
+    return _search_page(
         request,
+        admin,
+        page,
+        search,
         "event_log.html",
         title="Event log",
-        entries=entries,
         query={"message": message, "type": type},
         types=event_log.TYPES,
-        page=page.with_total(total),
-        problems=problems,
     )
 
 
@@ -156,24 +178,17 @@ def webhook_event_log(
     for key, value in (("eventType", type), ("eventResult", result), ("event", text_search)):
         if value:
             criteria[key] = value
-    entries: list[dict[str, Any]] = []
-    total, problems = 0, []
-    with admin_read(request, admin) as call:
-        try:
-            entries, total = logs.search_event_logs(call.session, criteria, now)
-        except ValidationFailed as error:
-            problems = error.summary().split("; ")
-    return render(
+    return _search_page(
         request,
+        admin,
+        page,
+        lambda session: logs.search_event_logs(session, criteria, now),
         "webhook_event_log.html",
         title="Webhook event log",
-        entries=entries,
         query={"type": type, "result": result, "text_search": text_search, "window": window},
         event_types=[t.name for t in catalogue.ALL],
         results=logs.EVENT_RESULTS,
         windows=WINDOWS,
-        page=page.with_total(total),
-        problems=problems,
     )
 
 

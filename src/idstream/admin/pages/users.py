@@ -163,6 +163,16 @@ def _detail(
     )
 
 
+def _detail_refused(
+    request: Request, admin: AdminUser, user_id: str, error: ValidationFailed
+) -> Response:
+    """The user's page again, with the reasons a change made on it was refused (the change's
+    own transaction is gone, so the user is read afresh)."""
+    with admin_read(request, admin) as call:
+        user, tenant = _load(call, user_id)
+        return _detail(request, call, user, tenant, error)
+
+
 @router.get("/users/{user_id}")
 def view(request: Request, admin: CurrentAdmin, user_id: str) -> Response:
     with admin_read(request, admin) as call:
@@ -273,9 +283,7 @@ def register(request: Request, admin: CurrentAdmin, form: CheckedForm, user_id: 
                 call.session, tenant, user, payload, caller=call.caller, info=call.event_info()
             )
     except ValidationFailed as error:
-        with admin_read(request, admin) as call:
-            user, tenant = _load(call, user_id)
-            return _detail(request, call, user, tenant, error)
+        return _detail_refused(request, admin, user_id, error)
     return redirect(f"{BASE}/{user_id}?notice=Registration+added.")
 
 
@@ -298,9 +306,7 @@ def update_registration(
                 info=call.event_info(),
             )
     except ValidationFailed as error:
-        with admin_read(request, admin) as call:
-            user, tenant = _load(call, user_id)
-            return _detail(request, call, user, tenant, error)
+        return _detail_refused(request, admin, user_id, error)
     return redirect(f"{BASE}/{user_id}?notice=Roles+saved.")
 
 
