@@ -14,13 +14,10 @@ bench/results/kafka.md:
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import json
 import os
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -33,19 +30,24 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
-from idstream import clock, migrate  # noqa: E402
-from idstream.auth import apikeys  # noqa: E402
+from bench.common import (  # noqa: E402
+    Server,
+    create_users,
+    database_url,
+    percentile,
+    prepare,
+    write_result,
+)
+
+from idstream import clock  # noqa: E402
 from idstream.db import Database  # noqa: E402
 from idstream.events import catalogue, cursors, store  # noqa: E402
 from idstream.kafka import config as kafka_config  # noqa: E402
 from idstream.kafka import properties  # noqa: E402
 from idstream.kafka.records import record_for  # noqa: E402
 from idstream.kafka.relay import RELAY, KafkaRelay  # noqa: E402
-from idstream.system import bootstrap  # noqa: E402
-from idstream.tenants import service as tenants  # noqa: E402
-
-PASSWORD = "correct horse battery"
 
 
 def broker() -> str:
@@ -64,11 +66,6 @@ def new_topic(servers: str, partitions: int = 6) -> str:
     admin = AdminClient({"bootstrap.servers": servers})
     admin.create_topics([NewTopic(name, partitions, 1)])[name].result(30)
     return name
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def save_config(db: Database, servers: str, topic: str) -> None:
@@ -150,60 +147,6 @@ def relay_throughput(db: Database, servers: str, events: int) -> float:
     return events / (time.perf_counter() - started)
 
 
-class Server:
-    """`idstream serve` in its own process, with its workers (the relay among them)."""
-
-    def __init__(self, db_url: str) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        env = {**os.environ, "IDSTREAM_DATABASE_URL": db_url, "IDSTREAM_PORT": str(self.port)}
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "idstream"), "serve"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{self.url}/api/status").status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("idstream serve did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
-
-
-def create_users(url: str, key: str, count: int, rate: float) -> dict[str, tuple[float, float]]:
-    """user id -> (API latency in seconds, wall time of the response), at a steady rate."""
-    results: dict[str, tuple[float, float]] = {}
-    local = threading.local()
-    started = time.perf_counter()
-
-    def one(number: int) -> None:
-        delay = started + number / rate - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        client = getattr(local, "client", None) or httpx.Client(headers={"Authorization": key})
-        local.client = client
-        sent = time.perf_counter()
-        body = {"user": {"email": f"{uuid.uuid4().hex}@example.com", "password": PASSWORD}}
-        response = client.post(f"{url}/api/user", json=body, timeout=30)
-        done = time.perf_counter()
-        if response.status_code != 200:
-            raise RuntimeError(f"user create failed: {response.status_code} {response.text}")
-        results[response.json()["user"]["id"]] = (done - sent, time.time())
-
-    with concurrent.futures.ThreadPoolExecutor(32) as pool:
-        for future in [pool.submit(one, n) for n in range(count)]:
-            future.result()
-    return results
-
-
 def receipts(
     servers: str, topic: str, wanted: int, stop: threading.Event, out: dict[str, float]
 ) -> None:
@@ -228,8 +171,8 @@ def receipts(
         consumer.close()
 
 
-def end_to_end(server: Server, key: str, servers: str, rate: float, seconds: float) -> dict:
-    topic = new_topic(servers)
+def send_to(server: Server, key: str, servers: str, topic: str) -> None:
+    """Point the running server's Kafka integration at `topic` on `servers`."""
     kafka = {
         "enabled": True,
         "defaultTopic": topic,
@@ -240,45 +183,38 @@ def end_to_end(server: Server, key: str, servers: str, rate: float, seconds: flo
         json={"integrations": {"kafka": kafka}},
         headers={"Authorization": key},
     ).raise_for_status()
+
+
+def end_to_end(server: Server, key: str, servers: str, rate: float, seconds: float) -> dict:
+    topic = new_topic(servers)
+    send_to(server, key, servers, topic)
     count = int(rate * seconds)
     received: dict[str, float] = {}
     stop = threading.Event()
     reader = threading.Thread(target=receipts, args=(servers, topic, count, stop, received))
     reader.start()
-    started = time.perf_counter()
-    created = create_users(server.url, key, count, rate)
-    achieved = count / (time.perf_counter() - started)
+    achieved, created = create_users(server.url, key, count, threads=32, rate=rate)
     reader.join(60)
     stop.set()
-    latencies = [received[u] - t for u, (_l, t) in created.items() if u in received]
+    latencies = [received[c.user_id] - c.answered_at for c in created if c.user_id in received]
+    api_latencies = [c.latency for c in created]
     return {
         "count": count,
         "received": len(latencies),
         "achieved_rate": achieved,
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
-        "api_p50_ms": percentile([v[0] for v in created.values()], 0.5) * 1000,
-        "api_p99_ms": percentile([v[0] for v in created.values()], 0.99) * 1000,
+        "api_p50_ms": percentile(api_latencies, 0.5) * 1000,
+        "api_p99_ms": percentile(api_latencies, 0.99) * 1000,
     }
 
 
 def api_latency(
     server: Server, key: str, servers: str, count: int, reachable: bool = True
 ) -> tuple[float, float]:
-    kafka = {
-        "enabled": True,
-        "defaultTopic": new_topic(servers, 1),
-        "producer": {
-            "bootstrap.servers": servers if reachable else "127.0.0.1:1",
-            "max.block.ms": "5000",
-        },
-    }
-    httpx.put(
-        f"{server.url}/api/integration",
-        json={"integrations": {"kafka": kafka}},
-        headers={"Authorization": key},
-    ).raise_for_status()
-    values = [v[0] for v in create_users(server.url, key, count, rate=1e9).values()]
+    send_to(server, key, servers if reachable else "127.0.0.1:1", new_topic(servers, 1))
+    _rate, created = create_users(server.url, key, count, threads=32)
+    values = [c.latency for c in created]
     return percentile(values, 0.5) * 1000, percentile(values, 0.99) * 1000
 
 
@@ -291,28 +227,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     servers = broker()
-    workdir = tempfile.mkdtemp(prefix="idstream-bench-")
-    db_url = args.database_url or f"sqlite:///{workdir}/bench.db"
-    db = Database(db_url)
-    migrate.upgrade(db)
-    bootstrap.initialize(db)
-    with db.unit_of_work() as session:
-        tenant = tenants.default_tenant(session)
-        assert tenant is not None
-        tenant_id = tenant.id
-        # A cheap password hash, so that the API's own CPU work does not hide the Kafka path.
-        doc = dict(tenant.doc)
-        doc["passwordEncryptionConfiguration"] = {
-            **doc["passwordEncryptionConfiguration"],
-            "encryptionSchemeFactor": 1000,
-        }
-        events = dict(doc["eventConfiguration"]["events"])
-        events["user.create"] = {"enabled": True, "transactionType": "None"}
-        doc["eventConfiguration"] = {"events": events}
-        tenant.doc = doc
-        _key, raw_key = apikeys.create(
-            session, {"metaData": {"attributes": {"description": "bench"}}}
-        )
+    db_url = database_url(args.database_url)
+    db, tenant_id, raw_key = prepare(db_url)
 
     print(f"filling a backlog of {args.events} events ...", flush=True)
     fill_backlog(db, args.events, tenant_id)
@@ -374,10 +290,7 @@ def write_report(
         "commit); the load generator, server and broker share the machine.",
         "",
     ]
-    out = ROOT / "bench" / "results" / "kafka.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines))
-    print(f"wrote {out}")
+    write_result("kafka.md", lines)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,10 @@
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import os
 import platform
-import socket
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -32,16 +28,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    Server,
+    create_users,
+    database_url,
+    percentile,
+    prepare,
+    write_result,
+)
 from tests.receivers import webhook_json  # noqa: E402
 
-from idstream import migrate  # noqa: E402
-from idstream.auth import apikeys  # noqa: E402
 from idstream.config import Settings  # noqa: E402
 from idstream.db import Database  # noqa: E402
 from idstream.events import catalogue, store  # noqa: E402
 from idstream.events.cursors import EventCursor  # noqa: E402
-from idstream.system import bootstrap  # noqa: E402
-from idstream.tenants import service as tenants  # noqa: E402
 from idstream.webhooks import service as webhooks  # noqa: E402
 from idstream.webhooks.deliveries import CURSOR  # noqa: E402
 from idstream.webhooks.dispatcher import Dispatcher  # noqa: E402
@@ -52,29 +52,8 @@ from idstream.webhooks.models import (  # noqa: E402
     WebhookDelivery,
 )
 
-PASSWORD = "correct horse battery"
 STEADY_RATE = 20.0  # user creates per second for the latency comparison
-
-
-def prepare(db_url: str) -> tuple[Database, str, str]:
-    db = Database(db_url)
-    migrate.upgrade(db)
-    bootstrap.initialize(db)
-    with db.unit_of_work() as session:
-        tenant = tenants.default_tenant(session)
-        assert tenant is not None
-        doc = dict(tenant.doc)
-        # A cheap hash, so that the API's CPU goes to the request, not to PBKDF2.
-        doc["passwordEncryptionConfiguration"] = {
-            **doc["passwordEncryptionConfiguration"],
-            "encryptionSchemeFactor": 1000,
-        }
-        events = dict(doc["eventConfiguration"]["events"])
-        events["user.create"] = {"enabled": True, "transactionType": "None"}
-        doc["eventConfiguration"] = {"events": events}
-        tenant.doc = doc
-        _key, raw_key = apikeys.create(session, {"metaData": {"attributes": {"description": "b"}}})
-        return db, tenant.id, raw_key
+CLIENTS = 8  # API clients creating users at once
 
 
 def clear_webhooks(db: Database) -> None:
@@ -162,68 +141,10 @@ def delivered(db: Database) -> int:
         )
 
 
-class Server:
-    """`idstream serve` in its own process, with its workers (the dispatcher among them)."""
-
-    def __init__(self, db_url: str) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        env = {**os.environ, "IDSTREAM_DATABASE_URL": db_url, "IDSTREAM_PORT": str(self.port)}
-        self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "idstream"), "serve"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/api/status").status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("idstream serve did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
-
-
-def create_users(
-    url: str, key: str, count: int, threads: int = 8, rate: float | None = None
-) -> tuple[float, list[float]]:
-    """(users created per second, each create's latency in ms): `threads` clients, as fast
-    as the API answers or at a steady `rate` per second."""
-    local = threading.local()
-    latencies: list[float] = []
-    started = time.perf_counter()
-
-    def one(number: int) -> None:
-        if rate:
-            delay = started + number / rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-        client = getattr(local, "client", None) or httpx.Client(headers={"Authorization": key})
-        local.client = client
-        body = {"user": {"email": f"{uuid.uuid4().hex}@example.com", "password": PASSWORD}}
-        sent = time.perf_counter()
-        response = client.post(f"{url}/api/user", json=body, timeout=60)
-        latencies.append((time.perf_counter() - sent) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"user create failed: {response.status_code} {response.text}")
-
-    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-        for future in [pool.submit(one, n) for n in range(count)]:
-            future.result()
-    return count / (time.perf_counter() - started), latencies
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+def latencies_ms(url: str, key: str, count: int) -> list[float]:
+    """Each create's latency in ms, at the steady rate."""
+    _rate, created = create_users(url, key, count, threads=CLIENTS, rate=STEADY_RATE)
+    return [c.latency * 1000 for c in created]
 
 
 def api_rates(db: Database, db_url: str, key: str, users: int) -> dict[str, float]:
@@ -232,13 +153,13 @@ def api_rates(db: Database, db_url: str, key: str, users: int) -> dict[str, floa
     receivers = Receivers(5)
     results: dict[str, float] = {}
     try:
-        results["rate0"], _ = create_users(server.url, key, users)
-        _, steady0 = create_users(server.url, key, users // 2, rate=STEADY_RATE)
+        results["rate0"], _ = create_users(server.url, key, users, threads=CLIENTS)
+        steady0 = latencies_ms(server.url, key, users // 2)
         with httpx.Client(headers={"Authorization": key}) as client:
             for url in receivers.urls:
                 body = webhook_json(url, "user.create")
                 client.post(f"{server.url}/api/webhook", json=body).raise_for_status()
-        _, steady5 = create_users(server.url, key, users // 2, rate=STEADY_RATE)
+        steady5 = latencies_ms(server.url, key, users // 2)
         results["p50_0"], results["p99_0"] = percentile(steady0, 0.5), percentile(steady0, 0.99)
         results["p50_5"], results["p99_5"] = percentile(steady5, 0.5), percentile(steady5, 0.99)
         # The steady creates' deliveries first, so that they are not counted below.
@@ -247,7 +168,7 @@ def api_rates(db: Database, db_url: str, key: str, users: int) -> dict[str, floa
         while delivered(db) < before and time.perf_counter() < deadline:
             time.sleep(0.05)
         started = time.perf_counter()
-        results["rate5"], _ = create_users(server.url, key, users)
+        results["rate5"], _ = create_users(server.url, key, users, threads=CLIENTS)
         api_done = time.perf_counter()
         wanted = before + 5 * users
         while delivered(db) < wanted and time.perf_counter() < api_done + 300:
@@ -268,8 +189,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=500)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="idstream-bench-")
-    db_url = args.database_url or f"sqlite:///{workdir}/bench.db"
+    db_url = database_url(args.database_url)
     db, tenant_id, key = prepare(db_url)
     settings = Settings(database_url=db_url, run_workers=False)
 
@@ -305,9 +225,9 @@ def write_report(
         f"| {single:,.0f} deliveries/s |",
         f"| Dispatcher draining the same events to 5 local receivers ({5 * args.events:,} "
         f"deliveries) | {multi:,.0f} deliveries/s |",
-        f"| API user creates, 0 webhooks ({args.users} users, 8 clients) "
+        f"| API user creates, 0 webhooks ({args.users} users, {CLIENTS} clients) "
         f"| {api['rate0']:,.0f} users/s |",
-        f"| API user creates, 5 webhooks ({args.users} users, 8 clients) "
+        f"| API user creates, 5 webhooks ({args.users} users, {CLIENTS} clients) "
         f"| {api['rate5']:,.0f} users/s |",
         f"| API latency of user creates at a steady {STEADY_RATE:.0f}/s, 0 webhooks "
         f"| p50 {api['p50_0']:.0f} ms, p99 {api['p99_0']:.0f} ms |",
@@ -326,10 +246,7 @@ def write_report(
         "what lowers the saturated create rate with 5 webhooks.",
         "",
     ]
-    out = ROOT / "bench" / "results" / "webhooks.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines))
-    print(f"wrote {out}")
+    write_result("webhooks.md", lines)
 
 
 if __name__ == "__main__":

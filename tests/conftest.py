@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,13 @@ def require_or_skip(reason: str) -> None:
     if os.environ.get("IDSTREAM_TEST_REQUIRE_SERVICES"):
         pytest.fail(f"{reason} (make test starts it; see scripts/test)")
     pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ downloaded."""
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from idstream.app import create_app
 from idstream.config import Settings
 from idstream.db import Database
 from idstream.system import bootstrap
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -38,12 +38,6 @@ CHROMIUM_ARGS = [
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct horse battery"
 WIDTHS = ((1280, 900), (390, 844))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

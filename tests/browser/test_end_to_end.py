@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_EMAIL, RunningServer, free_port, screenshots
+from tests.browser.conftest import ADMIN_EMAIL, RunningServer, screenshots
+from tests.conftest import free_port
 from tests.kafka_fixtures import Broker
 from tests.receivers import Receiver
 

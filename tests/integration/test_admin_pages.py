@@ -60,6 +60,25 @@ def _post(client: TestClient, path: str, **data: str) -> object:
     )
 
 
+def _make_user(database: Database, email: str = "u@example.com") -> str:
+    with database.unit_of_work() as session:
+        tenant = tenants.get(session, _default_tenant_id(database))
+        return users.create(
+            session, tenant, {"user": {"email": email, "password": "a password!"}}
+        ).id
+
+
+def _make_webhook(database: Database, **fields: object) -> str:
+    webhook = {
+        "url": "http://receiver.example.com/hook",
+        "connectTimeout": 1000,
+        "readTimeout": 2000,
+        **fields,
+    }
+    with database.unit_of_work() as session:
+        return webhooks.create(session, {"webhook": webhook}).id
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_renders_for_a_signed_in_admin(admin: TestClient, path: str) -> None:
     response = admin.get(path)
@@ -131,11 +150,7 @@ def test_a_bad_user_shows_each_error_by_its_field(admin: TestClient, database: D
 
 
 def test_deactivate_then_reactivate_a_user(admin: TestClient, database: Database) -> None:
-    with database.unit_of_work() as session:
-        tenant = tenants.get(session, _default_tenant_id(database))
-        user_id = users.create(
-            session, tenant, {"user": {"email": "u@example.com", "password": "a password!"}}
-        ).id
+    user_id = _make_user(database)
 
     _post(admin, f"/admin/users/{user_id}/deactivate")
     with database.read() as session:
@@ -263,19 +278,9 @@ def test_kafka_save_records_an_audit_entry_as_the_admin(
 def test_the_webhook_password_never_reaches_the_browser_and_survives_an_edit(
     admin: TestClient, database: Database
 ) -> None:
-    with database.unit_of_work() as session:
-        webhook_id = webhooks.create(
-            session,
-            {
-                "webhook": {
-                    "url": "http://receiver.example.com/hook",
-                    "connectTimeout": 1000,
-                    "readTimeout": 2000,
-                    "httpAuthenticationUsername": "hook",
-                    "httpAuthenticationPassword": "hook-secret-7",
-                }
-            },
-        ).id
+    webhook_id = _make_webhook(
+        database, httpAuthenticationUsername="hook", httpAuthenticationPassword="hook-secret-7"
+    )
 
     page = admin.get(f"/admin/settings/webhooks/{webhook_id}/edit")
     _post(
@@ -309,14 +314,6 @@ def test_webhook_form_errors_are_shown_by_their_fields(admin: TestClient) -> Non
     text = response.text  # type: ignore[attr-defined]
     assert re.search(r'id="webhook-url-error">[^<]*not a valid http', text)
     assert re.search(r'id="webhook-connectTimeout-error">[^<]*greater than zero', text)
-
-
-def _make_user(database: Database, email: str = "u@example.com") -> str:
-    with database.unit_of_work() as session:
-        tenant = tenants.get(session, _default_tenant_id(database))
-        return users.create(
-            session, tenant, {"user": {"email": email, "password": "a password!"}}
-        ).id
 
 
 def test_user_search_finds_users_by_email(admin: TestClient, database: Database) -> None:
@@ -373,17 +370,7 @@ def test_redeliver_queues_the_event_for_the_webhook_again(
     from idstream.events.store import StoredEvent
     from idstream.webhooks.models import PENDING, WebhookDelivery
 
-    with database.unit_of_work() as session:
-        webhook_id = webhooks.create(
-            session,
-            {
-                "webhook": {
-                    "url": "http://receiver.example.com/hook",
-                    "connectTimeout": 1000,
-                    "readTimeout": 2000,
-                }
-            },
-        ).id
+    webhook_id = _make_webhook(database)
     _make_user(database)
     with database.read() as session:
         event_id = session.scalars(select(StoredEvent.id)).first()

@@ -18,10 +18,10 @@ from idstream.db import Database
 from idstream.events import catalogue, store
 from idstream.events.catalogue import EventType
 from idstream.webhooks.models import PENDING, WebhookDelivery
+from tests.integration.kafka_helpers import enable_kafka
 from tests.integration.test_cli_kafka import (
     IDSTREAM,
     drain_relay,
-    enable_kafka,
     one_line_error,
     run,
     skip_to_end,
@@ -200,7 +200,7 @@ def test_replay_to_kafka_sends_the_events_again_in_order(
     client: TestClient, database: Database, kafka_broker: Broker, topic: str, consumer: Any
 ) -> None:
     skip_to_end(database)
-    enable_kafka(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic, max_block_ms=5000)
     events = [record(database, catalogue.USER_CREATE, user={"id": f"u{n}"}) for n in range(3)]
     drain_relay(database)
     first = sequence_of(database, events[0].id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -20,6 +19,8 @@ from idstream.db import Database
 from idstream.events.store import StoredEvent
 from idstream.kafka.relay import KafkaRelay
 from idstream.kafka.status import status
+from tests.conftest import free_port
+from tests.integration.kafka_helpers import enable_kafka
 from tests.kafka_fixtures import Broker
 
 IDSTREAM = str(Path(sys.executable).parent / "idstream")
@@ -63,21 +64,6 @@ def briefs_properties(broker: Broker, path: Path, password: str | None = None) -
         f"ssl.truststore.location={broker.ca_file}\n"
     )
     return path
-
-
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def enable_kafka(client: TestClient, broker: Broker, topic: str) -> None:
-    producer = {"bootstrap.servers": broker.plaintext, "max.block.ms": "5000"}
-    body = {
-        "integrations": {"kafka": {"enabled": True, "defaultTopic": topic, "producer": producer}}
-    }
-    response = client.put("/api/integration", json=body)
-    assert response.status_code == 200, response.text
 
 
 def drain_relay(database: Database) -> None:
@@ -160,7 +146,7 @@ def test_topics_describe_a_missing_topic_fails_in_one_line(kafka_broker: Broker)
 
 
 def test_unreachable_broker_fails_in_one_line_within_the_timeout() -> None:
-    server = f"127.0.0.1:{unused_port()}"
+    server = f"127.0.0.1:{free_port()}"
 
     done = run("kafka", "topics", "list", "--bootstrap-server", server, "--timeout-ms", "1000")
 
@@ -193,7 +179,7 @@ def test_invalid_properties_file_fails_naming_the_property(tmp_path: Path) -> No
 def test_kafka_test_with_the_saved_configuration_passes_every_step(
     client: TestClient, database: Database, kafka_broker: Broker, topic: str, consumer
 ) -> None:
-    enable_kafka(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic, max_block_ms=5000)
 
     done = run("kafka", "test", database=database)
 
@@ -228,7 +214,7 @@ def test_kafka_test_with_a_wrong_password_stops_at_authentication(
 def test_kafka_status_prints_the_relays_figures(
     client: TestClient, database: Database, kafka_broker: Broker, topic: str
 ) -> None:
-    enable_kafka(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic, max_block_ms=5000)
     client.post(
         "/api/user", json={"user": {"email": "status@example.com", "password": "pa55word!A"}}
     )

@@ -15,11 +15,11 @@ from confluent_kafka import Producer
 from fastapi.testclient import TestClient
 
 from idstream.db import Database
+from tests.integration.kafka_helpers import enable_kafka
 from tests.integration.test_cli_kafka import (
     IDSTREAM,
     briefs_properties,
     drain_relay,
-    enable_kafka,
     one_line_error,
     run,
     skip_to_end,
@@ -80,7 +80,7 @@ def test_consume_prints_exactly_the_events_the_api_produced_in_order(
     # The relay passes over what was recorded while the integration was off.
     skip_to_end(database)
     before = len(stored_payloads(database))
-    enable_kafka(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic, max_block_ms=5000)
     emails = [f"user{n}@example.com" for n in range(4)]
     for email in emails:
         created = client.post(

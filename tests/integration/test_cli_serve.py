@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
+from tests.conftest import free_port
+
 IDSTREAM = str(Path(sys.executable).parent / "idstream")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -27,6 +24,17 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     env.update(extra)
     env["IDSTREAM_DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'idstream.db'}"
     return env
+
+
+def run_idstream(tmp_path: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [IDSTREAM, *args],
+        cwd=tmp_path,
+        env=environment(tmp_path, **extra_env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def wait_for_status(
@@ -43,7 +51,10 @@ def wait_for_status(
     raise AssertionError("server did not answer in time")
 
 
-def test_serve_answers_status_on_sqlite_with_no_setup(tmp_path: Path) -> None:
+@contextmanager
+def serving(tmp_path: Path) -> Iterator[tuple[str, httpx.Response]]:
+    """`idstream serve` in tmp_path, once it answers: (its base URL, its first /api/status
+    answer). Stopped on leaving."""
     port = free_port()
     process = subprocess.Popen(
         [IDSTREAM, "serve", "--port", str(port)],
@@ -53,45 +64,30 @@ def test_serve_answers_status_on_sqlite_with_no_setup(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    url = f"http://127.0.0.1:{port}"
     try:
-        response = wait_for_status(f"http://127.0.0.1:{port}/api/status", process)
-        assert response.status_code == 200
-        assert (tmp_path / "data" / "idstream.db").exists()
+        yield url, wait_for_status(f"{url}/api/status", process)
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
+def test_serve_answers_status_on_sqlite_with_no_setup(tmp_path: Path) -> None:
+    with serving(tmp_path) as (_url, response):
+        assert response.status_code == 200
+        assert (tmp_path / "data" / "idstream.db").exists()
+
+
 def test_api_key_create_prints_a_working_key(tmp_path: Path) -> None:
-    created = subprocess.run(
-        [IDSTREAM, "api-key", "create", "--description", "ops"],
-        cwd=tmp_path,
-        env=environment(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    created = run_idstream(tmp_path, "api-key", "create", "--description", "ops")
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip()
     assert len(key) >= 32
 
-    port = free_port()
-    process = subprocess.Popen(
-        [IDSTREAM, "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=environment(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for_status(f"http://127.0.0.1:{port}/api/status", process)
-        tenants = httpx.get(f"http://127.0.0.1:{port}/api/tenant", headers={"Authorization": key})
+    with serving(tmp_path) as (url, _status):
+        tenants = httpx.get(f"{url}/api/tenant", headers={"Authorization": key})
         assert tenants.status_code == 200
         assert [t["name"] for t in tenants.json()["tenants"]] == ["Default"]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_broken_kickstart_stops_startup_with_a_clear_message(tmp_path: Path) -> None:
@@ -104,14 +100,8 @@ def test_broken_kickstart_stops_startup_with_a_clear_message(tmp_path: Path) -> 
             }
         )
     )
-    done = subprocess.run(
-        [IDSTREAM, "serve", "--port", str(free_port())],
-        cwd=tmp_path,
-        env=environment(tmp_path, FUSIONAUTH_APP_KICKSTART_FILE=str(kickstart)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    kickstart_env = {"FUSIONAUTH_APP_KICKSTART_FILE": str(kickstart)}
+    done = run_idstream(tmp_path, "serve", "--port", str(free_port()), **kickstart_env)
     assert done.returncode != 0
     assert "Kickstart request #1 POST /api/tenant failed with status 400" in done.stderr
     assert "Traceback" not in done.stderr
@@ -119,14 +109,7 @@ def test_broken_kickstart_stops_startup_with_a_clear_message(tmp_path: Path) -> 
 
 def test_migrate_twice_is_harmless(tmp_path: Path) -> None:
     for _ in range(2):
-        done = subprocess.run(
-            [IDSTREAM, "migrate"],
-            cwd=tmp_path,
-            env=environment(tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run_idstream(tmp_path, "migrate")
         assert done.returncode == 0, done.stderr
         assert "up to date" in done.stdout
 

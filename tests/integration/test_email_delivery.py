@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import email
 import json
-import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
@@ -24,6 +24,7 @@ from idstream.email.worker import EmailWorker
 from idstream.eventlog.models import EventLog
 from idstream.events.store import StoredEvent
 from idstream.tenants import service as tenants
+from tests.conftest import free_port
 
 USER = {
     "id": "00000000-0000-4000-8000-000000000001",
@@ -44,32 +45,29 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class SmtpServer:
     port: int
     inbox: Inbox
 
 
-def start_smtp(**kwargs: Any) -> tuple[Controller, SmtpServer]:
+@contextmanager
+def running_smtp(**options: Any) -> Iterator[SmtpServer]:
+    """An aiosmtpd server on loopback; `options` go to its Controller (TLS, authentication)."""
     inbox = Inbox()
     port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
-    return controller, SmtpServer(port, inbox)
+    try:
+        yield SmtpServer(port, inbox)
+    finally:
+        controller.stop()
 
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    controller, server = start_smtp()
-    yield server
-    controller.stop()
+    with running_smtp() as server:
+        yield server
 
 
 def configure_smtp(database: Database, **config: Any) -> str:
@@ -94,6 +92,19 @@ def queue_setup_password(database: Database, user: dict[str, Any] = USER) -> Non
         tenant = tenants.default_tenant(session)
         assert tenant is not None
         service.queue_setup_password_email(session, tenant, user)
+
+
+def send_setup_password(database: Database, **email_config: Any) -> None:
+    """Point the tenant at an SMTP server, queue the Setup Password e-mail, and run the
+    worker once."""
+    configure_smtp(database, **email_config)
+    queue_setup_password(database)
+    EmailWorker(database).run_once(clock.now_ms())
+
+
+def create_template(database: Database, **template: str) -> str:
+    with database.unit_of_work() as session:
+        return service.create(session, {"emailTemplate": template}).id
 
 
 def outbox(database: Database) -> list[OutboxEmail]:
@@ -191,10 +202,7 @@ def test_unreachable_server_writes_the_async_email_error_to_the_event_log(
 
 
 def test_unreachable_server_records_event_log_create(database: Database) -> None:
-    configure_smtp(database, port=free_port())
-    queue_setup_password(database)
-
-    EmailWorker(database).run_once(clock.now_ms())
+    send_setup_password(database, port=free_port())
 
     [entry] = event_log(database)
     with database.read() as session:
@@ -246,24 +254,16 @@ def test_gives_up_after_the_last_attempt(database: Database) -> None:
 
 
 def test_tenant_template_choice_is_used(database: Database, smtp_server: SmtpServer) -> None:
-    with database.unit_of_work() as session:
-        custom = service.create(
-            session,
-            {
-                "emailTemplate": {
-                    "name": "Welcome aboard",
-                    "defaultSubject": "Hi {{ user.firstName }}",
-                    "defaultTextTemplate": "Set it here: {{ setupPasswordUrl }}",
-                    "defaultHtmlTemplate": "<p>{{ user.email }}</p>",
-                    "fromEmail": "welcome@idstream.test",
-                }
-            },
-        )
-        template_id = custom.id
-    configure_smtp(database, port=smtp_server.port, setPasswordEmailTemplateId=template_id)
-    queue_setup_password(database)
+    template_id = create_template(
+        database,
+        name="Welcome aboard",
+        defaultSubject="Hi {{ user.firstName }}",
+        defaultTextTemplate="Set it here: {{ setupPasswordUrl }}",
+        defaultHtmlTemplate="<p>{{ user.email }}</p>",
+        fromEmail="welcome@idstream.test",
+    )
 
-    EmailWorker(database).run_once(clock.now_ms())
+    send_setup_password(database, port=smtp_server.port, setPasswordEmailTemplateId=template_id)
 
     [message] = smtp_server.inbox.messages
     assert message["Subject"] == "Hi Ada"
@@ -274,23 +274,15 @@ def test_tenant_template_choice_is_used(database: Database, smtp_server: SmtpSer
 def test_broken_template_fails_once_without_retrying(
     database: Database, smtp_server: SmtpServer
 ) -> None:
-    with database.unit_of_work() as session:
-        custom = service.create(
-            session,
-            {
-                "emailTemplate": {
-                    "name": "Divides by zero",
-                    "defaultSubject": "{{ 1 / 0 }}",
-                    "defaultTextTemplate": "text",
-                    "defaultHtmlTemplate": "html",
-                }
-            },
-        )
-        template_id = custom.id
-    configure_smtp(database, port=smtp_server.port, setPasswordEmailTemplateId=template_id)
-    queue_setup_password(database)
+    template_id = create_template(
+        database,
+        name="Divides by zero",
+        defaultSubject="{{ 1 / 0 }}",
+        defaultTextTemplate="text",
+        defaultHtmlTemplate="html",
+    )
 
-    EmailWorker(database).run_once(clock.now_ms())
+    send_setup_password(database, port=smtp_server.port, setPasswordEmailTemplateId=template_id)
 
     [row] = outbox(database)
     assert row.status == "failed"

@@ -28,8 +28,9 @@ from tests.integration.test_email_delivery import (
     event_log,
     outbox,
     queue_setup_password,
+    running_smtp,
+    send_setup_password,
     smtp_server,
-    start_smtp,
 )
 
 __all__ = ["smtp_server"]  # the fixture, shared with the delivery tests
@@ -89,13 +90,8 @@ def test_login_uses_the_tenant_credentials(database: Database) -> None:
         logins.append((auth.login, auth.password))
         return AuthResult(success=auth.password == PASSWORD.encode())
 
-    controller, server = start_smtp(authenticator=authenticator, auth_require_tls=False)
-    try:
-        configure_smtp(database, port=server.port, username="mailer", password=PASSWORD)
-        queue_setup_password(database)
-        EmailWorker(database).run_once(clock.now_ms())
-    finally:
-        controller.stop()
+    with running_smtp(authenticator=authenticator, auth_require_tls=False) as server:
+        send_setup_password(database, port=server.port, username="mailer", password=PASSWORD)
 
     assert logins == [(b"mailer", PASSWORD.encode())]
     assert len(server.inbox.messages) == 1
@@ -105,13 +101,8 @@ def test_refused_login_never_puts_the_password_in_the_event_log(database: Databa
     def refuse(_server: Any, _session: Any, _envelope: Any, _mechanism: str, _auth: Any):
         return AuthResult(success=False, handled=False)
 
-    controller, server = start_smtp(authenticator=refuse, auth_require_tls=False)
-    try:
-        configure_smtp(database, port=server.port, username="mailer", password=PASSWORD)
-        queue_setup_password(database)
-        EmailWorker(database).run_once(clock.now_ms())
-    finally:
-        controller.stop()
+    with running_smtp(authenticator=refuse, auth_require_tls=False) as server:
+        send_setup_password(database, port=server.port, username="mailer", password=PASSWORD)
 
     [entry] = event_log(database)
     assert "smtplib.SMTPAuthenticationError : Message: 535" in entry.message
@@ -123,10 +114,7 @@ def test_refused_login_never_puts_the_password_in_the_event_log(database: Databa
 
 def test_tls_never_falls_back_to_plain_text(database: Database, smtp_server: SmtpServer) -> None:
     # The plain test server offers no STARTTLS: the message must not go out unencrypted.
-    configure_smtp(database, port=smtp_server.port, security="TLS")
-    queue_setup_password(database)
-
-    EmailWorker(database).run_once(clock.now_ms())
+    send_setup_password(database, port=smtp_server.port, security="TLS")
 
     assert smtp_server.inbox.messages == []
     [entry] = event_log(database)
@@ -137,26 +125,16 @@ def test_tls_sends_after_starttls_with_a_trusted_certificate(
     database: Database, certificate: Certificate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate.cert_file))
-    controller, server = start_smtp(tls_context=certificate.server_context(), require_starttls=True)
-    try:
-        configure_smtp(database, port=server.port, security="TLS")
-        queue_setup_password(database)
-        EmailWorker(database).run_once(clock.now_ms())
-    finally:
-        controller.stop()
+    with running_smtp(tls_context=certificate.server_context(), require_starttls=True) as server:
+        send_setup_password(database, port=server.port, security="TLS")
 
     assert len(server.inbox.messages) == 1
     assert event_log(database) == []
 
 
 def test_tls_refuses_an_untrusted_certificate(database: Database, certificate: Certificate) -> None:
-    controller, server = start_smtp(tls_context=certificate.server_context(), require_starttls=True)
-    try:
-        configure_smtp(database, port=server.port, security="TLS")
-        queue_setup_password(database)
-        EmailWorker(database).run_once(clock.now_ms())
-    finally:
-        controller.stop()
+    with running_smtp(tls_context=certificate.server_context(), require_starttls=True) as server:
+        send_setup_password(database, port=server.port, security="TLS")
 
     assert server.inbox.messages == []
     [entry] = event_log(database)
@@ -167,13 +145,8 @@ def test_ssl_sends_over_implicit_tls(
     database: Database, certificate: Certificate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate.cert_file))
-    controller, server = start_smtp(ssl_context=certificate.server_context())
-    try:
-        configure_smtp(database, port=server.port, security="SSL")
-        queue_setup_password(database)
-        EmailWorker(database).run_once(clock.now_ms())
-    finally:
-        controller.stop()
+    with running_smtp(ssl_context=certificate.server_context()) as server:
+        send_setup_password(database, port=server.port, security="SSL")
 
     assert len(server.inbox.messages) == 1
     assert event_log(database) == []

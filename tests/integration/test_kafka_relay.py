@@ -16,24 +16,14 @@ from idstream.db import Database
 from idstream.eventlog.models import EventLog
 from idstream.events import catalogue, cursors, store
 from idstream.kafka.relay import RELAY, KafkaRelay
+from tests.integration.kafka_helpers import drain, enable_kafka
 from tests.kafka_fixtures import Broker, create_topic
 from tests.receivers import webhook_json
 
 pytestmark = pytest.mark.kafka
 TENANT = "2671a63f-084c-4434-9465-fde65b8845ee"
 USER = "7e512f97-79f7-42e5-891f-a2383ed3460c"
-
-
-def configure(client: TestClient, broker: Broker | None, topic: str, **extra: Any) -> None:
-    servers = broker.plaintext if broker else "127.0.0.1:1"
-    kafka = {
-        "enabled": True,
-        "defaultTopic": topic,
-        "producer": {"bootstrap.servers": servers, "max.block.ms": "3000"},
-        **extra,
-    }
-    response = client.put("/api/integration", json={"integrations": {"kafka": kafka}})
-    assert response.status_code == 200, response.text
+UNREACHABLE = "127.0.0.1:1"  # nothing listens on port 1
 
 
 def record(
@@ -57,15 +47,6 @@ def last_sequence(database: Database) -> int:
         return store.last_sequence(session)
 
 
-def drain(relay: KafkaRelay, database: Database) -> None:
-    """Run the relay until it has settled everything stored (bounded, never a sleep)."""
-    for _ in range(60):
-        relay.run_once(clock.now_ms())
-        if position(database) >= last_sequence(database):
-            return
-    raise AssertionError("the relay did not catch up")
-
-
 @pytest.fixture
 def relay(database: Database) -> Any:
     worker = KafkaRelay(database, wait_seconds=0.5)
@@ -81,7 +62,7 @@ def test_events_arrive_in_order_with_user_key_headers_and_timestamp(
     consumer: Any,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic)
     ids = [record(database) for _ in range(3)]
     drain(relay, database)
     received = consumer(topic, 3)
@@ -112,7 +93,7 @@ def test_key_modes(
     user_id: str | None,
     expected: str | None,
 ) -> None:
-    configure(client, kafka_broker, topic, key=mode)
+    enable_kafka(client, kafka_broker.plaintext, topic, key=mode)
     record(database, user_id=user_id)
     drain(relay, database)
     [received] = consumer(topic, 1)
@@ -127,7 +108,7 @@ def test_system_events_have_no_key_and_no_tenant_header(
     consumer: Any,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic)
     record(database, catalogue.AUDIT_LOG_CREATE, tenant_id=None, user_id=None)
     drain(relay, database)
     [received] = consumer(topic, 1)
@@ -145,7 +126,12 @@ def test_topics_route_exact_types_and_prefix_patterns(
     logins, creates = f"{topic}-logins", f"{topic}-creates"
     create_topic(kafka_broker, logins)
     create_topic(kafka_broker, creates)
-    configure(client, kafka_broker, topic, topics={"user.login.*": logins, "user.create": creates})
+    enable_kafka(
+        client,
+        kafka_broker.plaintext,
+        topic,
+        topics={"user.login.*": logins, "user.create": creates},
+    )
     record(database, catalogue.USER_LOGIN_SUCCESS)
     record(database, catalogue.USER_CREATE)
     record(database, catalogue.USER_UPDATE)
@@ -163,7 +149,7 @@ def test_cloudevents_binary_mode(
     consumer: Any,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, kafka_broker, topic, format="cloudevents")
+    enable_kafka(client, kafka_broker.plaintext, topic, format="cloudevents")
     event_id = record(database)
     drain(relay, database)
     [received] = consumer(topic, 1)
@@ -184,7 +170,7 @@ def test_events_disabled_in_events_enabled_are_skipped(
     consumer: Any,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, kafka_broker, topic, eventsEnabled={"user.update": False})
+    enable_kafka(client, kafka_broker.plaintext, topic, eventsEnabled={"user.update": False})
     record(database, catalogue.USER_UPDATE)
     record(database, catalogue.USER_CREATE)
     drain(relay, database)
@@ -201,7 +187,7 @@ def test_tenant_events_need_a_webhook_only_when_configured(
     relay: KafkaRelay,
     default_tenant_id: str,
 ) -> None:
-    configure(client, kafka_broker, topic, tenantEventsRequireWebhook=True)
+    enable_kafka(client, kafka_broker.plaintext, topic, tenantEventsRequireWebhook=True)
     record(database, catalogue.USER_CREATE, tenant_id=default_tenant_id)
     webhook = webhook_json(
         "https://hooks.example.com/noop", "user.update", tenant_ids=[default_tenant_id]
@@ -222,7 +208,7 @@ def test_replay_sends_stored_events_again_from_a_sequence(
     consumer: Any,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic)
     ids = [record(database) for _ in range(3)]
     drain(relay, database)
     second = last_sequence(database) - 1
@@ -250,7 +236,7 @@ def test_a_saved_change_takes_effect_without_a_restart(
     consumer: Any,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic)
     record(database)
     drain(relay, database)
     other = f"{topic}-b"
@@ -271,7 +257,7 @@ def test_disabled_integration_sends_nothing_and_keeps_up(
     consumer: Any,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, kafka_broker, topic, enabled=False)
+    enable_kafka(client, kafka_broker.plaintext, topic, enabled=False)
     record(database)
     relay.run_once(clock.now_ms())
     assert position(database) == last_sequence(database)
@@ -286,7 +272,7 @@ def test_a_second_relay_stands_by_until_the_lease_expires(
     consumer: Any,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic)
     now = clock.now_ms()
     relay.run_once(now)
     record(database)
@@ -311,7 +297,7 @@ def test_unreachable_kafka_keeps_events_writes_one_error_then_delivers_all(
     consumer: Any,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, None, topic)
+    enable_kafka(client, UNREACHABLE, topic)
     ids = [record(database) for _ in range(5)]
     for _ in range(4):
         assert relay.run_once(clock.now_ms()) == 0
@@ -322,7 +308,7 @@ def test_unreachable_kafka_keeps_events_writes_one_error_then_delivers_all(
     with database.read() as session:
         errors = session.scalar(select(func.count()).select_from(EventLog))
     assert errors == 1
-    configure(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic)
     drain(relay, database)
     received = consumer(topic, 6)
     assert [r.headers["eventId"].decode() for r in received][:5] == ids
@@ -336,7 +322,7 @@ def test_status_and_metrics_report_the_last_delivery(
     topic: str,
     relay: KafkaRelay,
 ) -> None:
-    configure(client, kafka_broker, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic)
     event_id = record(database)
     drain(relay, database)
     status = client.get("/api/integration/kafka/status").json()["status"]

@@ -7,7 +7,6 @@ ports), never the shared one other tests use."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,20 +17,16 @@ from fastapi.testclient import TestClient
 
 from idstream import clock
 from idstream.db import Database
-from idstream.events import cursors, store
-from idstream.kafka.relay import RELAY, KafkaRelay
+from idstream.events import store
+from idstream.kafka.relay import KafkaRelay
+from tests.conftest import free_port
+from tests.integration.kafka_helpers import caught_up, drain, enable_kafka
 from tests.integration.test_audit_log import record_api_changes
 from tests.integration.test_users import PASSWORD, enable_events
 from tests.kafka_fixtures import ROOT, Broker, consume, create_topic, parse_env
 
 pytestmark = pytest.mark.kafka
 USERS = 500
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PrivateBroker:
@@ -80,29 +75,6 @@ def private_broker(
     broker.run("stop")
 
 
-def configure(client: TestClient, servers: str, topic: str) -> None:
-    kafka = {
-        "enabled": True,
-        "defaultTopic": topic,
-        "producer": {"bootstrap.servers": servers, "max.block.ms": "3000"},
-    }
-    response = client.put("/api/integration", json={"integrations": {"kafka": kafka}})
-    assert response.status_code == 200, response.text
-
-
-def caught_up(database: Database) -> bool:
-    with database.read() as session:
-        return cursors.get(session, RELAY) >= store.last_sequence(session)
-
-
-def drain(relay: KafkaRelay, database: Database, passes: int = 200) -> None:
-    for _ in range(passes):
-        relay.run_once(clock.now_ms())
-        if caught_up(database):
-            return
-    raise AssertionError("the relay did not catch up")
-
-
 def test_api_user_create_puts_audit_log_create_and_user_create_on_the_topic(
     client: TestClient,
     database: Database,
@@ -111,7 +83,7 @@ def test_api_user_create_puts_audit_log_create_and_user_create_on_the_topic(
     consumer: Any,
     default_tenant_id: str,
 ) -> None:
-    configure(client, kafka_broker.plaintext, topic)
+    enable_kafka(client, kafka_broker.plaintext, topic)
     record_api_changes(client)
     enable_events(client, default_tenant_id, "user.create")
     response = client.post(
@@ -121,7 +93,7 @@ def test_api_user_create_puts_audit_log_create_and_user_create_on_the_topic(
     user_id = response.json()["user"]["id"]
     relay = KafkaRelay(database, wait_seconds=0.5)
     try:
-        drain(relay, database)
+        drain(relay, database, passes=200)
     finally:
         relay.close()
     with database.read() as session:
@@ -151,11 +123,11 @@ def test_users_created_while_the_broker_is_stopped_all_arrive_in_order(
     broker = private_broker.start()
     topic = f"outage-{os.urandom(4).hex()}"
     create_topic(broker, topic)
-    configure(client, broker.plaintext, topic)
+    enable_kafka(client, broker.plaintext, topic)
     enable_events(client, default_tenant_id, "user.create")
     relay = KafkaRelay(database, wait_seconds=0.5)
     try:
-        drain(relay, database)
+        drain(relay, database, passes=200)
         private_broker.run("stop")
         created = []
         for number in range(USERS):
@@ -169,7 +141,7 @@ def test_users_created_while_the_broker_is_stopped_all_arrive_in_order(
             assert relay.run_once(clock.now_ms()) == 0
         assert not caught_up(database)
         private_broker.start()
-        drain(relay, database)
+        drain(relay, database, passes=200)
     finally:
         relay.close()
     received = consume(broker, topic, USERS + 1, timeout=60)

@@ -4,69 +4,18 @@ ordering, concurrency and retention. The clock is fake; nothing sleeps."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from typing import Any
 
 import jwt
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from idstream import clock as idstream_clock
 from idstream.config import Settings
 from idstream.db import Database
-from idstream.events import catalogue, store
-from idstream.events.catalogue import EventType
+from idstream.events import catalogue
 from idstream.webhooks import signing
-from idstream.webhooks.dispatcher import Dispatcher, DispatcherOptions
-from idstream.webhooks.models import FAILED, PENDING, SUCCEEDED, WebhookDelivery
-from tests.receivers import FakeClock, Receiver, deliver_until_done, webhook_json
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(idstream_clock, "now_ms", fake.now_ms)
-    return fake
-
-
-@pytest.fixture
-def dispatcher(database: Database, settings: Settings) -> Iterator[Dispatcher]:
-    dispatcher = Dispatcher(database, settings, options=DispatcherOptions(seed=7))
-    yield dispatcher
-    dispatcher.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
-
-
-def add_webhook(client: TestClient, url: str, *events: str, **fields: Any) -> str:
-    response = client.post("/api/webhook", json=webhook_json(url, *events, **fields))
-    assert response.status_code == 200, response.text
-    webhook_id: str = response.json()["webhook"]["id"]
-    return webhook_id
-
-
-def record(
-    database: Database,
-    event_type: EventType = catalogue.USER_CREATE,
-    tenant_id: str | None = None,
-    **subject: Any,
-) -> store.PendingEvent:
-    with database.unit_of_work() as session:
-        return store.record(
-            session, event_type, subject or {"user": {"id": "u"}}, tenant_id=tenant_id
-        )
-
-
-def deliveries(database: Database) -> list[WebhookDelivery]:
-    with database.read() as session:
-        rows = list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.created_at)))
-        session.expunge_all()  # keep them readable after the read session ends
-        return rows
+from idstream.webhooks.dispatcher import Dispatcher
+from idstream.webhooks.models import FAILED, PENDING, SUCCEEDED
+from tests.integration.webhook_helpers import add_webhook, deliveries, record
+from tests.receivers import FakeClock, Receiver, deliver_until_done
 
 
 def test_tenant_event_goes_to_webhooks_of_its_tenant_with_the_type_enabled(

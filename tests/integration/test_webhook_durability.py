@@ -4,41 +4,18 @@ one database, dead receivers with a backlog, and retention. Real receivers, fake
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from idstream import clock as idstream_clock
 from idstream.config import Settings
 from idstream.db import Database
 from idstream.events import catalogue, cursors, store
 from idstream.webhooks.deliveries import CURSOR
 from idstream.webhooks.dispatcher import Dispatcher, DispatcherOptions, EventPruner
 from idstream.webhooks.models import PENDING, WebhookAttempt, WebhookDelivery
-from tests.integration.test_webhook_delivery import add_webhook, deliveries, record
+from tests.integration.webhook_helpers import add_webhook, deliveries, record
 from tests.receivers import FakeClock, Receiver, deliver_until_done
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(idstream_clock, "now_ms", fake.now_ms)
-    return fake
-
-
-@pytest.fixture
-def dispatcher(database: Database, settings: Settings) -> Iterator[Dispatcher]:
-    dispatcher = Dispatcher(database, settings, options=DispatcherOptions(seed=11))
-    yield dispatcher
-    dispatcher.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
 
 
 def test_receiver_down_across_a_restart_gets_every_event_afterwards(

@@ -3,51 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from idstream import clock as idstream_clock
-from idstream.config import Settings
 from idstream.db import Database
 from idstream.events import catalogue, store
-from idstream.webhooks.dispatcher import Dispatcher, DispatcherOptions
-from tests.receivers import FakeClock, Receiver, deliver_until_done, webhook_json
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(idstream_clock, "now_ms", fake.now_ms)
-    return fake
-
-
-@pytest.fixture
-def dispatcher(database: Database, settings: Settings) -> Iterator[Dispatcher]:
-    dispatcher = Dispatcher(database, settings, options=DispatcherOptions(seed=3))
-    yield dispatcher
-    dispatcher.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
-
-
-def add_webhook(client: TestClient, url: str, *events: str) -> str:
-    response = client.post("/api/webhook", json=webhook_json(url, *events))
-    assert response.status_code == 200, response.text
-    webhook_id: str = response.json()["webhook"]["id"]
-    return webhook_id
+from idstream.webhooks.dispatcher import Dispatcher
+from tests.integration.webhook_helpers import add_webhook
+from tests.receivers import FakeClock, Receiver, deliver_until_done
 
 
 def record(
     database: Database, event_type: catalogue.EventType = catalogue.USER_CREATE, **subject: Any
 ) -> store.PendingEvent:
+    """An event linked to user u1: the log shows it as the event's linkedObjectId."""
     with database.unit_of_work() as session:
         return store.record(session, event_type, subject or {"user": {"id": "u1"}}, user_id="u1")
 

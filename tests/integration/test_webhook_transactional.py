@@ -12,19 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from idstream import clock as idstream_clock
 from idstream.config import Settings
 from idstream.db import Database
 from idstream.events.store import StoredEvent
 from idstream.webhooks.dispatcher import Dispatcher
 from tests.receivers import FakeClock, Receiver, deliver_until_done, webhook_json
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr(idstream_clock, "now_ms", fake.now_ms)
-    return fake
 
 
 def configure_tenant(client: TestClient, tenant_id: str, events: dict[str, str]) -> None:
