@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from idstream.auth.caller import Caller, authenticate
 from idstream.db import Database
-from idstream.errors import field_error
+from idstream.errors import Errors, field_error
+from idstream.jsondoc import check_type
 from idstream.web import client_event_info, read_json
 
 
@@ -65,3 +66,27 @@ def path_id(value: str | None, name: str) -> str | None:
         return str(uuid.UUID(value))
     except ValueError:
         raise field_error(name, "invalid", f"[{value}] is not a valid UUID for [{name}].") from None
+
+
+def search_from_body(body: dict[str, Any]) -> dict[str, Any]:
+    """The {"search": {...}} criteria of a search request; none given, or not an object: {}."""
+    criteria = body.get("search")
+    return criteria if isinstance(criteria, dict) else {}
+
+
+def search_from_query(request: Request, numeric: tuple[str, ...]) -> dict[str, Any]:
+    """Search criteria given as URL parameters. The `numeric` ones become ints when they are
+    whole numbers; anything else stays a string, for the criteria check to reject."""
+    criteria: dict[str, Any] = dict(request.query_params)
+    for key in numeric:
+        if key in criteria and str(criteria[key]).lstrip("-").isdigit():
+            criteria[key] = int(criteria[key])
+    return criteria
+
+
+def hard_delete_requested(body: dict[str, Any], query_flag: bool) -> bool:
+    """FusionAuth's ?hardDelete=true, which a DELETE may also send as {"hardDelete": true}."""
+    errors = Errors()
+    in_body = check_type(errors, body, "hardDelete", "hardDelete", bool)
+    errors.raise_if_any()
+    return query_flag or bool(in_body)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -26,6 +27,11 @@ from idstream.cli_kafka_client import (
 )
 from idstream.cli_kafka_consume import consume
 from idstream.cli_output import instant
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 kafka_app = typer.Typer(
     help="Kafka from the shell: topics, a console consumer, Send test event, relay status.",
@@ -68,6 +74,19 @@ def _admin(
     admin, errors = new_client(AdminClient, config)
     metadata = wait_for_cluster(admin, errors, timeout_ms, config["bootstrap.servers"])
     return admin, metadata
+
+
+def _read_database(read: Callable[[Session], T]) -> T:
+    """`read` on the database of IDSTREAM_DATABASE_URL, opened as `idstream serve` opens it."""
+    from idstream.cli import prepare
+    from idstream.config import Settings
+
+    db = prepare(Settings())
+    try:
+        with db.read() as session:
+            return read(session)
+    finally:
+        db.dispose()
 
 
 def _result(future: Any, timeout_ms: int, topic: str) -> Any:
@@ -196,13 +215,7 @@ def kafka_test(
             {"producer": parsed.values, "defaultTopic": topic}
         )
     else:
-        from idstream.cli import prepare
-        from idstream.config import Settings
-
-        db = prepare(Settings())
-        with db.read() as session:
-            settings = kafka_config.load(session)
-        db.dispose()
+        settings = _read_database(kafka_config.load)
         if topic:
             settings = dataclasses.replace(settings, default_topic=topic)
     result, _status = run_test(settings)
@@ -245,14 +258,9 @@ def kafka_status(
 
     The database is IDSTREAM_DATABASE_URL's, as for `idstream serve`.
     """
-    from idstream.cli import prepare
-    from idstream.config import Settings
     from idstream.kafka.status import status
 
-    db = prepare(Settings())
-    with db.read() as session:
-        figures = status(session)
-    db.dispose()
+    figures = _read_database(status)
     if as_json:
         typer.echo(json.dumps({"status": figures}, sort_keys=True))
         return

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, BigInteger, String, create_engine, event, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from idstream.errors import NotFound
 
 
 class Base(DeclarativeBase):
@@ -19,6 +21,37 @@ class Base(DeclarativeBase):
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def get_or_not_found(session: Session, model: type[ModelT], key: Any) -> ModelT:
+    """The row with primary key `key`; an unknown key is FusionAuth's empty 404."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def escape_like(value: str) -> str:
+    """`value` with LIKE's own wildcards escaped, for a pattern matched with escape="\\"."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def order_clause(order_by: str, columns: Mapping[str, Any], tie: Any) -> tuple[Any, Any] | None:
+    """FusionAuth's orderBy, "<column>" or "<column> ASC|DESC", as ORDER BY terms; `tie`
+    (the id) keeps rows of equal value in a stable order. None when it is not a sort order."""
+    parts = order_by.split()
+    if not parts or len(parts) > 2 or parts[0] not in columns:
+        return None
+    direction = parts[1].upper() if len(parts) == 2 else "ASC"
+    if direction not in ("ASC", "DESC"):
+        return None
+    column = columns[parts[0]]
+    if direction == "DESC":
+        return column.desc(), tie.desc()
+    return column.asc(), tie.asc()
 
 
 class Counter(Base):

@@ -6,7 +6,7 @@ import copy
 import uuid
 from typing import Any
 
-from idstream.errors import Errors
+from idstream.errors import Errors, field_error
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -31,6 +31,15 @@ def is_uuid(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+def request_object(payload: dict[str, Any], name: str) -> dict[str, Any]:
+    """The object a request wraps its subject in, e.g. payload["user"]; when it is missing or
+    not an object, FusionAuth's 400 naming it."""
+    value = payload.get(name)
+    if not isinstance(value, dict):
+        raise field_error(name, "missing", f"The request is missing the [{name}] object.")
+    return value
 
 
 def check_type(errors: Errors, doc: dict[str, Any], key: str, path: str, kind: type | tuple) -> Any:

@@ -7,8 +7,13 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from idstream.errors import general_error
+from idstream.errors import ValidationFailed, general_error
 from idstream.events.rendering import canonical_json
+
+
+def empty_body_error() -> ValidationFailed:
+    """FusionAuth's 400 for a request that needs a JSON object and came without one."""
+    return general_error("invalidJSON", "The request body is empty; a JSON object is required.")
 
 
 async def read_json(request: Request, *, required: bool = True) -> dict[str, Any]:
@@ -23,9 +28,7 @@ async def read_json(request: Request, *, required: bool = True) -> dict[str, Any
             )
     if not body.strip():
         if required:
-            raise general_error(
-                "invalidJSON", "The request body is empty; a JSON object is required."
-            )
+            raise empty_body_error()
         return {}
     try:
         value = json.loads(body)

@@ -6,22 +6,27 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from idstream.api import ApiCall, JsonBody, OptionalJsonBody, api_read, api_transaction, path_id
+from idstream.api import (
+    ApiCall,
+    JsonBody,
+    OptionalJsonBody,
+    api_read,
+    api_transaction,
+    hard_delete_requested,
+    path_id,
+)
 from idstream.applications import service
 from idstream.applications.models import Application
-from idstream.errors import Errors, NotFound, general_error
-from idstream.jsondoc import check_type, check_uuid
-from idstream.web import empty_response, json_response
+from idstream.errors import Errors
+from idstream.jsondoc import check_uuid
+from idstream.web import empty_body_error, empty_response, json_response
 
 router = APIRouter()
 
 
 def _load(call: ApiCall, application_id: str) -> Application:
     application = service.get(call.session, path_id(application_id, "applicationId") or "")
-    call.caller.visible(application.tenant_id)
-    requested = call.caller.requested_tenant_id
-    if requested and requested != application.tenant_id:
-        raise NotFound()
+    call.caller.visible_in_request(application.tenant_id)
     return application
 
 
@@ -55,7 +60,7 @@ def create_application(
 @router.get("/api/application")
 def list_applications(request: Request, inactive: bool = False) -> Response:
     with api_read(request) as call:
-        tenant_id = call.caller.tenant_id or call.caller.requested_tenant_id
+        tenant_id = call.caller.listing_tenant_id
         found = service.list_all(call.session, tenant_id, inactive=inactive)
         return json_response({"applications": [service.to_json(a) for a in found]})
 
@@ -78,9 +83,7 @@ def update_application(
             )
         else:
             if not body:
-                raise general_error(
-                    "invalidJSON", "The request body is empty; a JSON object is required."
-                )
+                raise empty_body_error()
             _update(call, application, body, patch=False)
         return json_response({"application": service.to_json(application)})
 
@@ -113,11 +116,9 @@ def delete_application(
 ) -> Response:
     with api_transaction(request) as call:
         application = _load(call, application_id)
-        errors = Errors()
-        hard = check_type(errors, body, "hardDelete", "hardDelete", bool)
-        errors.raise_if_any()
+        hard = hard_delete_requested(body, hardDelete)
         info = call.event_info(body)
-        if hardDelete or hard:
+        if hard:
             service.delete(call.session, application, caller=call.caller, info=info)
         else:
             service.set_active(call.session, application, False, caller=call.caller, info=info)

@@ -14,9 +14,9 @@ from idstream.applications.models import Application
 from idstream.auditlog import messages
 from idstream.auditlog import service as audit
 from idstream.auth.caller import Caller
-from idstream.db import new_id
-from idstream.errors import Errors, NotFound, field_error, general_error
-from idstream.jsondoc import check_type, check_uuid, merge_patch
+from idstream.db import get_or_not_found, new_id
+from idstream.errors import Errors, field_error, general_error
+from idstream.jsondoc import check_type, check_uuid, merge_patch, request_object
 from idstream.system.bootstrap import ADMIN_APPLICATION_ID
 
 SERVER_FIELDS = ("id", "tenantId", "insertInstant", "lastUpdateInstant", "state")
@@ -39,10 +39,7 @@ def to_json(application: Application) -> dict[str, Any]:
 
 
 def get(session: Session, application_id: str) -> Application:
-    application = session.get(Application, application_id)
-    if application is None:
-        raise NotFound()
-    return application
+    return get_or_not_found(session, Application, application_id)
 
 
 def find(session: Session, application_id: str | None) -> Application | None:
@@ -75,7 +72,7 @@ def create(
     caller: Caller | None = None,
     info: dict[str, Any] | None = None,
 ) -> Application:
-    body = _application_object(payload)
+    body = request_object(payload, "application")
     errors = Errors()
     body_id = check_uuid(errors, body, "id", "application.id")
     errors.raise_if_any()
@@ -112,7 +109,7 @@ def update(
     caller: Caller | None = None,
     info: dict[str, Any] | None = None,
 ) -> Application:
-    body = _application_object(payload)
+    body = request_object(payload, "application")
     original = to_json(application)
     incoming = {k: v for k, v in body.items() if k not in SERVER_FIELDS}
     merged = merge_patch(original, incoming) if patch else incoming
@@ -192,15 +189,6 @@ def delete(
     session.delete(application)
     session.flush()
     audit.audit_change(session, caller, messages.application_deleted(original), info=info)
-
-
-def _application_object(payload: dict[str, Any]) -> dict[str, Any]:
-    application = payload.get("application")
-    if not isinstance(application, dict):
-        raise field_error(
-            "application", "missing", "The request is missing the [application] object."
-        )
-    return application
 
 
 def _validated(

@@ -22,8 +22,12 @@ def user_created(user: dict[str, Any]) -> str:
     return f"Created user with Id [{user['id']}], name [{_name(user)}] and loginId [{_login(user)}]"
 
 
+def _user_with_login(action: str, user: dict[str, Any]) -> str:
+    return f"{action} the user with Id [{user['id']}] and loginId [{_login(user)}]"
+
+
 def user_updated(user: dict[str, Any]) -> str:
-    return f"Updated the user with Id [{user['id']}] and loginId [{_login(user)}]"
+    return _user_with_login("Updated", user)
 
 
 def user_deleted(user: dict[str, Any]) -> str:
@@ -31,29 +35,30 @@ def user_deleted(user: dict[str, Any]) -> str:
 
 
 def user_deactivated(user: dict[str, Any]) -> str:
-    return f"Deactivated the user with Id [{user['id']}] and loginId [{_login(user)}]"
+    return _user_with_login("Deactivated", user)
 
 
 def user_reactivated(user: dict[str, Any]) -> str:
-    return f"Reactivated the user with Id [{user['id']}] and loginId [{_login(user)}]"
+    return _user_with_login("Reactivated", user)
 
 
 def email_verified(user: dict[str, Any]) -> str:
     return f"Verified the email address of the user with Id [{user['id']}]"
 
 
-def registration_created(registration: dict[str, Any], user_id: str) -> str:
+def _registration(action: str, registration: dict[str, Any], user_id: str) -> str:
     return (
-        f"Created user registration with Id [{registration['id']}] for user with Id "
+        f"{action} user registration with Id [{registration['id']}] for user with Id "
         f"[{user_id}] and application with Id [{registration['applicationId']}]"
     )
+
+
+def registration_created(registration: dict[str, Any], user_id: str) -> str:
+    return _registration("Created", registration, user_id)
 
 
 def registration_updated(registration: dict[str, Any], user_id: str) -> str:
-    return (
-        f"Updated user registration with Id [{registration['id']}] for user with Id "
-        f"[{user_id}] and application with Id [{registration['applicationId']}]"
-    )
+    return _registration("Updated", registration, user_id)
 
 
 def registration_deleted(user_id: str, application_id: str) -> str:
@@ -63,46 +68,44 @@ def registration_deleted(user_id: str, application_id: str) -> str:
     )
 
 
+def _with_id_and_name(action: str, kind: str, doc: dict[str, Any]) -> str:
+    return f"{action} the {kind} with Id [{doc['id']}] and name [{doc['name']}]"
+
+
 def application_created(application: dict[str, Any]) -> str:
-    return f"Created the application with Id [{application['id']}] and name [{application['name']}]"
+    return _with_id_and_name("Created", "application", application)
 
 
 def application_updated(application: dict[str, Any]) -> str:
-    return f"Updated the application with Id [{application['id']}] and name [{application['name']}]"
+    return _with_id_and_name("Updated", "application", application)
 
 
 def application_deleted(application: dict[str, Any]) -> str:
-    return f"Deleted the application with Id [{application['id']}] and name [{application['name']}]"
+    return _with_id_and_name("Deleted", "application", application)
 
 
 def application_deactivated(application: dict[str, Any]) -> str:
-    return (
-        f"Deactivated the application with Id [{application['id']}] "
-        f"and name [{application['name']}]"
-    )
+    return _with_id_and_name("Deactivated", "application", application)
 
 
 def application_reactivated(application: dict[str, Any]) -> str:
-    return (
-        f"Reactivated the application with Id [{application['id']}] "
-        f"and name [{application['name']}]"
-    )
+    return _with_id_and_name("Reactivated", "application", application)
 
 
 def tenant_created(tenant: dict[str, Any]) -> str:
-    return f"Created the tenant with Id [{tenant['id']}] and name [{tenant['name']}]"
+    return _with_id_and_name("Created", "tenant", tenant)
 
 
 def tenant_updated(tenant: dict[str, Any]) -> str:
-    return f"Updated the tenant with Id [{tenant['id']}] and name [{tenant['name']}]"
+    return _with_id_and_name("Updated", "tenant", tenant)
 
 
 def tenant_deleted(tenant: dict[str, Any]) -> str:
-    return f"Deleted the tenant with Id [{tenant['id']}] and name [{tenant['name']}]"
+    return _with_id_and_name("Deleted", "tenant", tenant)
 
 
 def key_generated(key: dict[str, Any]) -> str:
-    return f"Generated the key with Id [{key['id']}] and name [{key['name']}]"
+    return _with_id_and_name("Generated", "key", key)
 
 
 def key_deleted(key: dict[str, Any]) -> str:

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from idstream import clock
 from idstream.auditlog.models import AuditLog
 from idstream.auth.caller import Caller
-from idstream.errors import Errors, NotFound, field_error
+from idstream.db import escape_like, get_or_not_found, order_clause
+from idstream.errors import Errors, field_error
 from idstream.events import catalogue, store
-from idstream.jsondoc import check_type, check_uuid
+from idstream.jsondoc import check_type, check_uuid, request_object
 from idstream.system import config_service
 
 UI_REASON = "idstream User Interface"
@@ -120,19 +121,14 @@ def audit_change(
 
 
 def get(session: Session, entry_id: int) -> AuditLog:
-    entry = session.get(AuditLog, entry_id)
-    if entry is None:
-        raise NotFound()
-    return entry
+    return get_or_not_found(session, AuditLog, entry_id)
 
 
 def create_from_request(
     session: Session, payload: dict[str, Any], info: dict[str, Any] | None
 ) -> AuditLog:
     """POST /api/system/audit-log: how API callers record their own changes."""
-    body = payload.get("auditLog")
-    if not isinstance(body, dict):
-        raise field_error("auditLog", "missing", "The request is missing the [auditLog] object.")
+    body = request_object(payload, "auditLog")
     errors = Errors()
     insert_user = check_type(errors, body, "insertUser", "auditLog.insertUser", str)
     message = check_type(errors, body, "message", "auditLog.message", str)
@@ -208,18 +204,14 @@ def _like_pattern(value: str | None) -> str | None:
     """FusionAuth's wildcard search: `*` matches anything; a bare word matches inside."""
     if not value or not value.strip():
         return None
-    escaped = value.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    escaped = escaped.replace("*", "%")
-    return f"%{escaped}%"
+    return "%" + escape_like(value.strip().lower()).replace("*", "%") + "%"
 
 
 def _order_by(errors: Errors, order_by: str | None) -> list[Any]:
     if not order_by:
         return [AuditLog.insert_instant.desc(), AuditLog.id.desc()]
-    parts = order_by.split()
-    column = ORDER_COLUMNS.get(parts[0]) if parts else None
-    direction = parts[1].upper() if len(parts) > 1 else "ASC"
-    if column is None or direction not in ("ASC", "DESC") or len(parts) > 2:
+    order = order_clause(order_by, ORDER_COLUMNS, tie=AuditLog.id)
+    if order is None:
         allowed = ", ".join(ORDER_COLUMNS)
         errors.field(
             "search.orderBy",
@@ -227,6 +219,4 @@ def _order_by(errors: Errors, order_by: str | None) -> list[Any]:
             f"[{order_by}] is not a sort order; use one of {allowed} with ASC or DESC.",
         )
         return []
-    ordered = column.desc() if direction == "DESC" else column.asc()
-    tie = AuditLog.id.desc() if direction == "DESC" else AuditLog.id.asc()
-    return [ordered, tie]
+    return list(order)

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from idstream import clock
 from idstream.auth.models import ApiKey
-from idstream.db import new_id
-from idstream.errors import Errors, NotFound
+from idstream.db import get_or_not_found, new_id
+from idstream.errors import Errors
 from idstream.jsondoc import check_type, check_uuid
 from idstream.tenants.models import Tenant
 
@@ -32,10 +32,7 @@ def find_by_secret(session: Session, raw: str) -> ApiKey | None:
 
 
 def get(session: Session, key_id: str) -> ApiKey:
-    key = session.get(ApiKey, key_id)
-    if key is None:
-        raise NotFound()
-    return key
+    return get_or_not_found(session, ApiKey, key_id)
 
 
 def list_all(session: Session, tenant_id: str | None = None) -> list[ApiKey]:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from idstream.api import ApiCall, JsonBody, api_read, api_transaction, path_id
 from idstream.auth import apikeys
 from idstream.errors import Unauthorized, field_error
+from idstream.jsondoc import request_object
 from idstream.web import empty_response, json_response
 
 router = APIRouter()
@@ -21,9 +22,7 @@ def _require_manager(call: ApiCall) -> None:
 
 
 def _api_key_object(body: dict[str, Any], call: ApiCall) -> dict[str, Any]:
-    api_key = body.get("apiKey")
-    if not isinstance(api_key, dict):
-        raise field_error("apiKey", "missing", "The request is missing the [apiKey] object.")
+    api_key = request_object(body, "apiKey")
     if call.caller.is_tenant_scoped:
         call.caller.check_tenant(api_key.get("tenantId") or call.caller.tenant_id)
         api_key = {**api_key, "tenantId": call.caller.tenant_id}

@@ -40,10 +40,28 @@ class Caller:
         if self.tenant_id is not None and tenant_id != self.tenant_id:
             raise Unauthorized()
 
+    def require_global_key(self) -> None:
+        """What all tenants share, or the instance itself owns, is for keys of no tenant:
+        a tenant-scoped key is refused as unauthorized."""
+        if self.tenant_id is not None:
+            raise Unauthorized()
+
     def visible(self, tenant_id: str | None) -> None:
         """Objects of other tenants do not exist for a tenant-scoped key (FusionAuth: 404)."""
         if self.tenant_id is not None and tenant_id != self.tenant_id:
             raise NotFound()
+
+    def visible_in_request(self, tenant_id: str | None) -> None:
+        """Like `visible`, and an object outside the tenant named by the request's
+        X-FusionAuth-TenantId header does not exist for that request either (404)."""
+        self.visible(tenant_id)
+        if self.requested_tenant_id and self.requested_tenant_id != tenant_id:
+            raise NotFound()
+
+    @property
+    def listing_tenant_id(self) -> str | None:
+        """The tenant a list or search is limited to: the key's, else the header's; None: all."""
+        return self.tenant_id or self.requested_tenant_id
 
     def resolve_tenant(self, session: Session, explicit: str | None = None) -> str:
         """The tenant a request acts on: the key's, the header's, the body's, or the only one."""

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request, Response
 
 from idstream.api import JsonBody, api_read, api_transaction, path_id
 from idstream.email import service
-from idstream.errors import Unauthorized
 from idstream.web import empty_response, json_response
 
 router = APIRouter()
@@ -17,8 +16,7 @@ router = APIRouter()
 def create_template(request: Request, body: JsonBody, template_id: str | None = None) -> Response:
     with api_transaction(request) as call:
         # Templates are shared by every tenant: a tenant-scoped key may use, not change them.
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         template = service.create(call.session, body, path_id(template_id, "emailTemplateId"))
         return json_response({"emailTemplate": service.to_json(template)})
 
@@ -49,8 +47,7 @@ def patch_template(request: Request, body: JsonBody, template_id: str) -> Respon
 
 def _update(request: Request, body: dict, template_id: str, *, patch: bool) -> Response:
     with api_transaction(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         template = service.get(call.session, path_id(template_id, "emailTemplateId") or "")
         service.update(call.session, template, body, patch=patch)
         return json_response({"emailTemplate": service.to_json(template)})
@@ -59,8 +56,7 @@ def _update(request: Request, body: dict, template_id: str, *, patch: bool) -> R
 @router.delete("/api/email/template/{template_id}")
 def delete_template(request: Request, template_id: str) -> Response:
     with api_transaction(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         template = service.get(call.session, path_id(template_id, "emailTemplateId") or "")
         service.delete(call.session, template)
         return empty_response(200)

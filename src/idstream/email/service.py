@@ -17,7 +17,7 @@ from idstream.db import new_id
 from idstream.email.models import EmailTemplate, OutboxEmail
 from idstream.email.rendering import syntax_error
 from idstream.errors import Errors, NotFound, field_error
-from idstream.jsondoc import check_type, check_uuid, merge_patch
+from idstream.jsondoc import check_type, check_uuid, merge_patch, request_object
 from idstream.tenants.models import Tenant
 
 SETUP_PASSWORD_TEMPLATE_ID = "bea16be0-7060-4522-a85e-0e8d6523771c"
@@ -106,7 +106,7 @@ def list_all(session: Session) -> list[EmailTemplate]:
 def create(
     session: Session, payload: dict[str, Any], template_id: str | None = None
 ) -> EmailTemplate:
-    doc = _validated(session, _template_object(payload), template_id=None)
+    doc = _validated(session, request_object(payload, "emailTemplate"), template_id=None)
     template_id = template_id or doc.pop("id", None) or new_id()
     doc.pop("id", None)
     if find(session, template_id) is not None:
@@ -129,7 +129,7 @@ def create(
 def update(
     session: Session, template: EmailTemplate, payload: dict[str, Any], *, patch: bool
 ) -> EmailTemplate:
-    incoming = _template_object(payload)
+    incoming = request_object(payload, "emailTemplate")
     doc = merge_patch(to_json(template), incoming) if patch else dict(incoming)
     doc = _validated(session, doc, template_id=template.id)
     template.name = doc.pop("name")
@@ -235,15 +235,6 @@ def _used_by_tenant(session: Session, template_id: str) -> bool:
         ):
             return True
     return False
-
-
-def _template_object(payload: dict[str, Any]) -> dict[str, Any]:
-    template = payload.get("emailTemplate")
-    if not isinstance(template, dict):
-        raise field_error(
-            "emailTemplate", "missing", "The request is missing the [emailTemplate] object."
-        )
-    return template
 
 
 def _validated(

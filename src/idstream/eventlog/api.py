@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from idstream.api import JsonBody, api_read
-from idstream.errors import Unauthorized, field_error
+from idstream.errors import field_error
 from idstream.eventlog import service
 from idstream.web import json_response
 
@@ -16,8 +16,7 @@ router = APIRouter()
 def retrieve_event_log(request: Request, event_log_id: str) -> Response:
     with api_read(request) as call:
         # The event log belongs to the instance, not to any one tenant.
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         entry = service.get(call.session, _entry_id(event_log_id))
         return json_response({"eventLog": service.to_json(entry)})
 
@@ -25,8 +24,7 @@ def retrieve_event_log(request: Request, event_log_id: str) -> Response:
 @router.post("/api/system/event-log/search")
 def search_event_logs(request: Request, body: JsonBody) -> Response:
     with api_read(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         entries, total = service.search(call.session, service.parse_criteria(body))
         return json_response(
             {"eventLogs": [service.to_json(entry) for entry in entries], "total": total}

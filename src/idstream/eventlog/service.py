@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from idstream import clock
-from idstream.db import take_numbers
-from idstream.errors import Errors, NotFound
+from idstream.db import escape_like, get_or_not_found, order_clause, take_numbers
+from idstream.errors import Errors
 from idstream.eventlog.models import EventLog
 from idstream.events import catalogue, store
 from idstream.jsondoc import check_type
@@ -49,10 +49,7 @@ def write(session: Session, type: str, message: str) -> EventLog:
 
 
 def get(session: Session, entry_id: int) -> EventLog:
-    entry = session.get(EventLog, entry_id)
-    if entry is None:
-        raise NotFound()
-    return entry
+    return get_or_not_found(session, EventLog, entry_id)
 
 
 @dataclass(frozen=True)
@@ -115,8 +112,7 @@ def search(session: Session, criteria: Criteria) -> tuple[list[EventLog], int]:
     query = select(EventLog)
     if criteria.message:
         # FusionAuth's match is a case-insensitive contains; '*' is its wildcard.
-        pattern = criteria.message.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = "%" + pattern.replace("*", "%") + "%"
+        pattern = "%" + escape_like(criteria.message).replace("*", "%") + "%"
         query = query.where(func.lower(EventLog.message).like(pattern.lower(), escape="\\"))
     if criteria.type:
         query = query.where(EventLog.type == criteria.type)
@@ -134,14 +130,5 @@ def search(session: Session, criteria: Criteria) -> tuple[list[EventLog], int]:
 
 
 def _order_clause(order_by: str) -> tuple[Any, ...] | None:
-    parts = order_by.split()
-    if not parts or len(parts) > 2 or parts[0] not in ORDER_COLUMNS:
-        return None
-    direction = parts[1].upper() if len(parts) == 2 else "ASC"
-    if direction not in ("ASC", "DESC"):
-        return None
-    column = ORDER_COLUMNS[parts[0]]
-    primary = column.desc() if direction == "DESC" else column.asc()
     # Entries written in the same millisecond still come back in a stable order.
-    tie = EventLog.id.desc() if direction == "DESC" else EventLog.id.asc()
-    return (primary, tie)
+    return order_clause(order_by, ORDER_COLUMNS, tie=EventLog.id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from idstream.api import JsonBody, OptionalJsonBody, api_read, api_transaction, path_id
-from idstream.errors import Unauthorized
 from idstream.keys import service
 from idstream.web import empty_response, json_response
 
@@ -16,8 +15,7 @@ router = APIRouter()
 @router.post("/api/key/generate/{key_id}")
 def generate_key(request: Request, body: JsonBody, key_id: str | None = None) -> Response:
     with api_transaction(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         key = service.generate(
             call.session,
             body,
@@ -31,16 +29,14 @@ def generate_key(request: Request, body: JsonBody, key_id: str | None = None) ->
 @router.get("/api/key")
 def list_keys(request: Request) -> Response:
     with api_read(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         return json_response({"keys": [service.to_json(k) for k in service.list_all(call.session)]})
 
 
 @router.get("/api/key/{key_id}")
 def retrieve_key(request: Request, key_id: str) -> Response:
     with api_read(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         key = service.get(call.session, path_id(key_id, "keyId") or "")
         return json_response({"key": service.to_json(key)})
 
@@ -48,8 +44,7 @@ def retrieve_key(request: Request, key_id: str) -> Response:
 @router.delete("/api/key/{key_id}")
 def delete_key(request: Request, body: OptionalJsonBody, key_id: str) -> Response:
     with api_transaction(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         key = service.get(call.session, path_id(key_id, "keyId") or "")
         service.delete(call.session, key, caller=call.caller, info=call.event_info(body))
         return empty_response(200)

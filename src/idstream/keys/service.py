@@ -15,9 +15,9 @@ from idstream import clock
 from idstream.auditlog import messages
 from idstream.auditlog import service as audit
 from idstream.auth.caller import Caller
-from idstream.db import new_id
-from idstream.errors import Errors, NotFound, field_error, general_error
-from idstream.jsondoc import check_type
+from idstream.db import get_or_not_found, new_id
+from idstream.errors import Errors, field_error, general_error
+from idstream.jsondoc import check_type, request_object
 from idstream.keys.models import Key
 from idstream.tenants.models import Tenant
 from idstream.webhooks.models import Webhook
@@ -41,10 +41,7 @@ def to_json(key: Key) -> dict[str, Any]:
 
 
 def get(session: Session, key_id: str) -> Key:
-    key = session.get(Key, key_id)
-    if key is None:
-        raise NotFound()
-    return key
+    return get_or_not_found(session, Key, key_id)
 
 
 def list_all(session: Session) -> list[Key]:
@@ -63,9 +60,7 @@ def generate(
     caller: Caller | None = None,
     info: dict[str, Any] | None = None,
 ) -> Key:
-    body = payload.get("key")
-    if not isinstance(body, dict):
-        raise field_error("key", "missing", "The request is missing the [key] object.")
+    body = request_object(payload, "key")
     errors = Errors()
     name = check_type(errors, body, "name", "key.name", str)
     algorithm = check_type(errors, body, "algorithm", "key.algorithm", str)

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Request, Response
 from idstream.api import JsonBody, api_read, api_transaction
 from idstream.auditlog import messages
 from idstream.auditlog import service as audit
-from idstream.errors import Unauthorized
 from idstream.system import config_service
 from idstream.web import json_response
 
@@ -32,8 +31,7 @@ def patch_system_configuration(request: Request, body: JsonBody) -> Response:
 
 def _update(request: Request, body: dict, *, patch: bool) -> Response:
     with api_transaction(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         original = config_service.retrieve(call.session)
         updated = config_service.update(call.session, body, patch=patch)
         audit.audit_change(

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from idstream import clock
-from idstream.errors import Errors, field_error
-from idstream.jsondoc import check_type, merge_patch
+from idstream.errors import Errors
+from idstream.jsondoc import check_type, merge_patch, request_object
 from idstream.system.models import Setting
 
 SETTING_NAME = "system-configuration"
@@ -54,13 +54,7 @@ def record_api_changes(session: Session) -> bool:
 
 
 def update(session: Session, payload: dict[str, Any], *, patch: bool) -> dict[str, Any]:
-    incoming = payload.get("systemConfiguration")
-    if not isinstance(incoming, dict):
-        raise field_error(
-            "systemConfiguration",
-            "missing",
-            "The request is missing the [systemConfiguration] object.",
-        )
+    incoming = request_object(payload, "systemConfiguration")
     base = retrieve(session) if patch else default_configuration()
     doc = merge_patch(base, incoming)
     _validate(doc)

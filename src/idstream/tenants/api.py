@@ -7,7 +7,6 @@ from fastapi import APIRouter, Request, Response
 from idstream.api import ApiCall, JsonBody, api_read, api_transaction, path_id
 from idstream.auditlog import messages
 from idstream.auditlog.service import audit_change
-from idstream.errors import Unauthorized
 from idstream.tenants import service
 from idstream.web import empty_response, json_response
 
@@ -18,8 +17,7 @@ router = APIRouter()
 @router.post("/api/tenant/{tenant_id}")
 def create_tenant(request: Request, body: JsonBody, tenant_id: str | None = None) -> Response:
     with api_transaction(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         tenant = service.create(call.session, body, path_id(tenant_id, "tenantId"))
         created = service.to_json(tenant)
         _audit(call, body, messages.tenant_created(created), new_value=created)
@@ -66,8 +64,7 @@ def _update(request: Request, body: dict, tenant_id: str, *, patch: bool) -> Res
 @router.delete("/api/tenant/{tenant_id}")
 def delete_tenant(request: Request, tenant_id: str) -> Response:
     with api_transaction(request) as call:
-        if call.caller.is_tenant_scoped:
-            raise Unauthorized()
+        call.caller.require_global_key()
         tenant = service.get(call.session, path_id(tenant_id, "tenantId") or "")
         _audit(call, {}, messages.tenant_deleted(service.to_json(tenant)))
         service.delete(call.session, tenant)

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from idstream import clock
-from idstream.db import new_id
-from idstream.errors import Errors, NotFound, field_error
+from idstream.db import get_or_not_found, new_id
+from idstream.errors import Errors, field_error
 from idstream.events import catalogue, store
 from idstream.events.catalogue import EventType
-from idstream.jsondoc import check_type, check_uuid, merge_patch
+from idstream.jsondoc import check_type, check_uuid, merge_patch, request_object
 from idstream.tenants.models import Tenant
 
 DEFAULT_TENANT_NAME = "Default"
@@ -75,10 +75,7 @@ def to_json(tenant: Tenant) -> dict[str, Any]:
 
 
 def get(session: Session, tenant_id: str) -> Tenant:
-    tenant = session.get(Tenant, tenant_id)
-    if tenant is None:
-        raise NotFound()
-    return tenant
+    return get_or_not_found(session, Tenant, tenant_id)
 
 
 def find(session: Session, tenant_id: str | None) -> Tenant | None:
@@ -98,7 +95,7 @@ def default_tenant(session: Session) -> Tenant | None:
 
 
 def create(session: Session, payload: dict[str, Any], tenant_id: str | None = None) -> Tenant:
-    doc = merge_patch(default_tenant_doc(""), _tenant_object(payload))
+    doc = merge_patch(default_tenant_doc(""), request_object(payload, "tenant"))
     doc = _validated(session, doc, tenant_id=None)
     now = clock.now_ms()
     tenant_id = tenant_id or doc.get("id") or new_id()
@@ -119,7 +116,7 @@ def create(session: Session, payload: dict[str, Any], tenant_id: str | None = No
 
 
 def update(session: Session, tenant: Tenant, payload: dict[str, Any], *, patch: bool) -> Tenant:
-    incoming = _tenant_object(payload)
+    incoming = request_object(payload, "tenant")
     current = to_json(tenant)
     if patch:
         doc = merge_patch(current, incoming)
@@ -176,13 +173,6 @@ def record_tenant_event(
     return store.record(
         session, event_type, subject, tenant_id=tenant.id, user_id=user_id, info=info
     )
-
-
-def _tenant_object(payload: dict[str, Any]) -> dict[str, Any]:
-    tenant = payload.get("tenant")
-    if not isinstance(tenant, dict):
-        raise field_error("tenant", "missing", "The request is missing the [tenant] object.")
-    return tenant
 
 
 def _stored(doc: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from idstream.api import ApiCall, path_id
-from idstream.errors import Errors, NotFound
+from idstream.errors import Errors
 from idstream.jsondoc import check_uuid
 from idstream.tenants.models import Tenant
 from idstream.users import service
@@ -15,10 +15,7 @@ from idstream.users.models import User
 def load_user(call: ApiCall, user_id: str) -> tuple[User, Tenant]:
     """The user of the URL; users of other tenants do not exist for the caller (404)."""
     user = service.get(call.session, path_id(user_id, "userId") or "")
-    call.caller.visible(user.tenant_id)
-    requested = call.caller.requested_tenant_id
-    if requested and requested != user.tenant_id:
-        raise NotFound()
+    call.caller.visible_in_request(user.tenant_id)
     tenant = call.session.get(Tenant, user.tenant_id)
     assert tenant is not None
     return user, tenant

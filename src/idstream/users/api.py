@@ -7,14 +7,22 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from idstream.api import ApiCall, JsonBody, OptionalJsonBody, api_read, api_transaction, path_id
+from idstream.api import (
+    ApiCall,
+    JsonBody,
+    OptionalJsonBody,
+    api_read,
+    api_transaction,
+    hard_delete_requested,
+    path_id,
+)
 from idstream.errors import Errors, NotFound, field_error, general_error
 from idstream.jsondoc import check_type, check_uuid
 from idstream.users import lookup, search, service
 from idstream.users.access import load_user, request_tenant
 from idstream.users.models import User
 from idstream.users.registrations_api import router as registrations_router
-from idstream.web import empty_response, json_response
+from idstream.web import empty_body_error, empty_response, json_response
 
 router = APIRouter()
 router.include_router(registrations_router)
@@ -35,7 +43,7 @@ def search_users_by_query(request: Request) -> Response:
 
 
 def _search(call: ApiCall, criteria: Any) -> Response:
-    tenant_id = call.caller.tenant_id or call.caller.requested_tenant_id
+    tenant_id = call.caller.listing_tenant_id
     users, total = search.search(call.session, criteria, tenant_id)
     return json_response({"total": total, "users": [service.to_json(u) for u in users]})
 
@@ -84,7 +92,7 @@ def retrieve_user_by_login(
     loginId: str | None = None,
 ) -> Response:
     with api_read(request) as call:
-        tenant_id = call.caller.tenant_id or call.caller.requested_tenant_id
+        tenant_id = call.caller.listing_tenant_id
         if email is not None:
             condition = User.email == email.strip().lower()
         elif username is not None:
@@ -127,9 +135,7 @@ def update_user(
                 service.set_active(call.session, tenant, user, True, caller=call.caller, info=info)
         else:
             if not body:
-                raise general_error(
-                    "invalidJSON", "The request body is empty; a JSON object is required."
-                )
+                raise empty_body_error()
             service.update(
                 call.session, tenant, user, body, patch=False, caller=call.caller, info=info
             )
@@ -161,11 +167,9 @@ def delete_user(
 ) -> Response:
     with api_transaction(request) as call:
         user, tenant = load_user(call, user_id)
-        errors = Errors()
-        hard = check_type(errors, body, "hardDelete", "hardDelete", bool)
-        errors.raise_if_any()
+        hard = hard_delete_requested(body, hardDelete)
         info = call.event_info(body)
-        if hardDelete or hard:
+        if hard:
             service.delete(call.session, tenant, user, caller=call.caller, info=info)
         elif user.active:
             service.set_active(call.session, tenant, user, False, caller=call.caller, info=info)

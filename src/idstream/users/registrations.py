@@ -15,10 +15,10 @@ from idstream.auditlog import messages
 from idstream.auditlog import service as audit
 from idstream.auth.caller import Caller
 from idstream.db import new_id
-from idstream.errors import Errors, NotFound, field_error
+from idstream.errors import Errors, NotFound
 from idstream.events import catalogue
 from idstream.events.catalogue import EventType
-from idstream.jsondoc import check_type, check_uuid, merge_patch
+from idstream.jsondoc import check_type, check_uuid, merge_patch, request_object
 from idstream.tenants.models import Tenant
 from idstream.tenants.service import record_tenant_event
 from idstream.users.models import Registration, User
@@ -34,12 +34,7 @@ FIELDS: dict[str, type] = {
 
 
 def registration_object(payload: dict[str, Any]) -> dict[str, Any]:
-    registration = payload.get("registration")
-    if not isinstance(registration, dict):
-        raise field_error(
-            "registration", "missing", "The request is missing the [registration] object."
-        )
-    return registration
+    return request_object(payload, "registration")
 
 
 def find(user: User, application_id: str) -> Registration | None:

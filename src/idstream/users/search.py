@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from idstream.db import escape_like
 from idstream.errors import Errors, field_error
 from idstream.jsondoc import check_type
 from idstream.users.models import User
@@ -86,8 +87,7 @@ def _words(query_string: str | None) -> list[str]:
         word = raw.strip("*")
         if not word:
             continue
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        words.append(escaped.replace("*", "%"))
+        words.append(escape_like(word).replace("*", "%"))
     return words
 
 

@@ -16,11 +16,11 @@ from idstream.auditlog import messages
 from idstream.auditlog import service as audit
 from idstream.auth import passwords
 from idstream.auth.caller import Caller
-from idstream.db import new_id
+from idstream.db import get_or_not_found, new_id
 from idstream.email import service as email_service
-from idstream.errors import Errors, NotFound, field_error
+from idstream.errors import Errors, field_error
 from idstream.events import catalogue
-from idstream.jsondoc import check_type, check_uuid, merge_patch
+from idstream.jsondoc import check_type, check_uuid, merge_patch, request_object
 from idstream.tenants.models import Tenant
 from idstream.tenants.service import record_tenant_event
 from idstream.users import lookup
@@ -70,17 +70,11 @@ def to_json(user: User) -> dict[str, Any]:
 
 
 def get(session: Session, user_id: str) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound()
-    return user
+    return get_or_not_found(session, User, user_id)
 
 
 def user_object(payload: dict[str, Any]) -> dict[str, Any]:
-    user = payload.get("user")
-    if not isinstance(user, dict):
-        raise field_error("user", "missing", "The request is missing the [user] object.")
-    return user
+    return request_object(payload, "user")
 
 
 def request_flags(errors: Errors, payload: dict[str, Any]) -> dict[str, Any]:

@@ -6,21 +6,22 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from idstream.api import ApiCall, JsonBody, api_read, api_transaction, path_id
-from idstream.errors import Unauthorized
+from idstream.api import (
+    JsonBody,
+    api_read,
+    api_transaction,
+    path_id,
+    search_from_body,
+    search_from_query,
+)
 from idstream.web import empty_response, json_response
 from idstream.webhooks import service, testing
 from idstream.webhooks.models import FAILURE, SUCCESS
 from idstream.webhooks.service import UrlCheck
 from idstream.webhooks.transport import display_url
 
+# Webhooks serve every tenant: a tenant-scoped key may not see or change them.
 router = APIRouter()
-
-
-def require_global_key(call: ApiCall) -> None:
-    """Webhooks serve every tenant; a tenant-scoped key may not see or change them."""
-    if call.caller.is_tenant_scoped:
-        raise Unauthorized()
 
 
 def _url_check(request: Request) -> UrlCheck | None:
@@ -29,22 +30,17 @@ def _url_check(request: Request) -> UrlCheck | None:
 
 @router.post("/api/webhook/search")
 def search_webhooks(request: Request, body: JsonBody) -> Response:
-    criteria = body.get("search")
-    return _search(request, criteria if isinstance(criteria, dict) else {})
+    return _search(request, search_from_body(body))
 
 
 @router.get("/api/webhook/search")
 def search_webhooks_by_parameters(request: Request) -> Response:
-    criteria: dict[str, Any] = dict(request.query_params)
-    for key in ("startRow", "numberOfResults"):
-        if key in criteria and str(criteria[key]).lstrip("-").isdigit():
-            criteria[key] = int(criteria[key])
-    return _search(request, criteria)
+    return _search(request, search_from_query(request, numeric=("startRow", "numberOfResults")))
 
 
 def _search(request: Request, criteria: dict[str, Any]) -> Response:
     with api_read(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         found, total = service.search(call.session, criteria)
         return json_response({"webhooks": [service.to_json(w) for w in found], "total": total})
 
@@ -53,7 +49,7 @@ def _search(request: Request, criteria: dict[str, Any]) -> Response:
 @router.post("/api/webhook/{webhook_id}")
 def create_webhook(request: Request, body: JsonBody, webhook_id: str | None = None) -> Response:
     with api_transaction(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         webhook = service.create(
             call.session, body, path_id(webhook_id, "webhookId"), _url_check(request)
         )
@@ -63,7 +59,7 @@ def create_webhook(request: Request, body: JsonBody, webhook_id: str | None = No
 @router.get("/api/webhook")
 def list_webhooks(request: Request) -> Response:
     with api_read(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         found, _total = service.search(call.session, {"numberOfResults": 1_000_000})
         return json_response({"webhooks": [service.to_json(w) for w in found]})
 
@@ -71,7 +67,7 @@ def list_webhooks(request: Request) -> Response:
 @router.get("/api/webhook/{webhook_id}")
 def retrieve_webhook(request: Request, webhook_id: str) -> Response:
     with api_read(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         webhook = service.get(call.session, path_id(webhook_id, "webhookId") or "")
         return json_response({"webhook": service.to_json(webhook)})
 
@@ -88,7 +84,7 @@ def patch_webhook(request: Request, body: JsonBody, webhook_id: str) -> Response
 
 def _update(request: Request, body: dict[str, Any], webhook_id: str, *, patch: bool) -> Response:
     with api_transaction(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         webhook = service.get(call.session, path_id(webhook_id, "webhookId") or "")
         service.update(call.session, webhook, body, patch=patch, url_check=_url_check(request))
         return json_response({"webhook": service.to_json(webhook)})
@@ -97,7 +93,7 @@ def _update(request: Request, body: dict[str, Any], webhook_id: str, *, patch: b
 @router.delete("/api/webhook/{webhook_id}")
 def delete_webhook(request: Request, webhook_id: str) -> Response:
     with api_transaction(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         webhook = service.get(call.session, path_id(webhook_id, "webhookId") or "")
         service.delete(call.session, webhook)
         return empty_response(200)
@@ -107,7 +103,7 @@ def delete_webhook(request: Request, webhook_id: str) -> Response:
 def send_test_event(request: Request, body: JsonBody, webhook_id: str) -> Response:
     """Sends a sample event of the given type to the webhook now; nothing is stored."""
     with api_read(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         webhook = service.get(call.session, path_id(webhook_id, "webhookId") or "")
         event, target = testing.prepare(call.session, webhook, body)
     result = testing.send(request.app.state, target, event)

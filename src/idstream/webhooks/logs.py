@@ -10,6 +10,7 @@ from sqlalchemy import Text, and_, case, cast, exists, func, literal, or_, selec
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from idstream.db import get_or_not_found
 from idstream.errors import Errors, NotFound
 from idstream.events import catalogue, cursors
 from idstream.events.store import StoredEvent
@@ -103,10 +104,7 @@ def get_event_log(session: Session, event_id: str) -> dict[str, Any]:
 
 
 def get_attempt_log(session: Session, attempt_id: str) -> dict[str, Any]:
-    attempt = session.get(WebhookAttempt, attempt_id)
-    if attempt is None:
-        raise NotFound()
-    return attempt_json(attempt)
+    return attempt_json(get_or_not_found(session, WebhookAttempt, attempt_id))
 
 
 def _result_expression(fanned_to: int) -> ColumnElement[str]:

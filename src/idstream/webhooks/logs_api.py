@@ -7,35 +7,38 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from idstream import clock
-from idstream.api import OptionalJsonBody, api_read, api_transaction, path_id
+from idstream.api import (
+    OptionalJsonBody,
+    api_read,
+    api_transaction,
+    path_id,
+    search_from_body,
+    search_from_query,
+)
 from idstream.db import after_commit
 from idstream.errors import Errors
 from idstream.jsondoc import check_uuid
 from idstream.web import json_response
 from idstream.webhooks import deliveries, logs
-from idstream.webhooks.api import require_global_key
 
 router = APIRouter()
 
 
 @router.post("/api/system/webhook-event-log/search")
 def search_event_logs(request: Request, body: OptionalJsonBody) -> Response:
-    criteria = body.get("search")
-    return _search(request, criteria if isinstance(criteria, dict) else {})
+    return _search(request, search_from_body(body))
 
 
 @router.get("/api/system/webhook-event-log/search")
 def search_event_logs_by_parameters(request: Request) -> Response:
-    criteria: dict[str, Any] = dict(request.query_params)
-    for key in ("start", "end", "startRow", "numberOfResults"):
-        if key in criteria and str(criteria[key]).lstrip("-").isdigit():
-            criteria[key] = int(criteria[key])
-    return _search(request, criteria)
+    return _search(
+        request, search_from_query(request, numeric=("start", "end", "startRow", "numberOfResults"))
+    )
 
 
 def _search(request: Request, criteria: dict[str, Any]) -> Response:
     with api_read(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         found, total = logs.search_event_logs(call.session, criteria, clock.now_ms())
         return json_response({"total": total, "webhookEventLogs": found})
 
@@ -43,7 +46,7 @@ def _search(request: Request, criteria: dict[str, Any]) -> Response:
 @router.get("/api/system/webhook-event-log/{log_id}")
 def retrieve_event_log(request: Request, log_id: str) -> Response:
     with api_read(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         found = logs.get_event_log(call.session, path_id(log_id, "logId") or "")
         return json_response({"webhookEventLog": found})
 
@@ -51,7 +54,7 @@ def retrieve_event_log(request: Request, log_id: str) -> Response:
 @router.get("/api/system/webhook-attempt-log/{log_id}")
 def retrieve_attempt_log(request: Request, log_id: str) -> Response:
     with api_read(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         found = logs.get_attempt_log(call.session, path_id(log_id, "logId") or "")
         return json_response({"webhookAttemptLog": found})
 
@@ -64,7 +67,7 @@ def redeliver(request: Request, body: OptionalJsonBody, log_id: str) -> Response
     errors.raise_if_any()
     event_id = path_id(log_id, "logId") or ""
     with api_transaction(request) as call:
-        require_global_key(call)
+        call.caller.require_global_key()
         webhook_ids = deliveries.redeliver(
             call.session, event_id, webhook_id, clock.now_ms(), request.app.state.settings
         )

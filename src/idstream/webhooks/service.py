@@ -14,10 +14,10 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from idstream import clock
-from idstream.db import new_id
-from idstream.errors import Errors, NotFound, field_error
+from idstream.db import get_or_not_found, new_id
+from idstream.errors import Errors, field_error
 from idstream.events import catalogue, cursors
-from idstream.jsondoc import check_type, check_uuid, merge_patch
+from idstream.jsondoc import check_type, check_uuid, merge_patch, request_object
 from idstream.tenants.models import Tenant
 from idstream.webhooks import routing, signing
 from idstream.webhooks.models import (
@@ -53,10 +53,7 @@ def to_json(webhook: Webhook) -> dict[str, Any]:
 
 
 def get(session: Session, webhook_id: str) -> Webhook:
-    webhook = session.get(Webhook, webhook_id)
-    if webhook is None:
-        raise NotFound()
-    return webhook
+    return get_or_not_found(session, Webhook, webhook_id)
 
 
 def create(
@@ -187,10 +184,7 @@ def _like(pattern: str | None, value: str | None) -> bool:
 
 
 def _webhook_object(payload: dict[str, Any]) -> dict[str, Any]:
-    webhook = payload.get("webhook")
-    if not isinstance(webhook, dict):
-        raise field_error("webhook", "missing", "The request is missing the [webhook] object.")
-    return copy.deepcopy(webhook)
+    return copy.deepcopy(request_object(payload, "webhook"))
 
 
 def _stored(doc: dict[str, Any]) -> dict[str, Any]:
