@@ -7,6 +7,8 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 
 from idstream.config import Settings
 from idstream.db import Database
@@ -29,6 +31,19 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def safe_url(url: str) -> str:
+    """The database URL for a message: never its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(an unreadable IDSTREAM_DATABASE_URL)"
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]
+
+
 def prepare(settings: Settings) -> Database:
     """Open the database, apply pending migrations and seed it on first start."""
     # Imported here: alembic is slow to import and most commands never migrate.
@@ -40,7 +55,25 @@ def prepare(settings: Settings) -> Database:
         migrations.upgrade(db)
         bootstrap.initialize(db)
     except Exception as error:
-        raise fail(f"cannot prepare the database at {settings.database_url}: {error}") from None
+        where = safe_url(settings.database_url)
+        raise fail(f"cannot prepare the database at {where}: {first_line(error)}") from None
+    return db
+
+
+def open_existing(settings: Settings) -> Database:
+    """Open the database for a command that only reads or re-sends: it is never migrated
+    (a newer CLI pointed at production must not change its schema)."""
+    db = Database(settings.database_url)
+    try:
+        ready = inspect(db.engine).has_table("events")
+    except Exception as error:
+        db.dispose()
+        where = safe_url(settings.database_url)
+        raise fail(f"cannot open the database at {where}: {first_line(error)}") from None
+    if not ready:
+        db.dispose()
+        where = safe_url(settings.database_url)
+        raise fail(f"the database at {where} has no idstream tables; run `idstream migrate`")
     return db
 
 

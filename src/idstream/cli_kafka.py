@@ -77,11 +77,11 @@ def _admin(
 
 
 def _read_database(read: Callable[[Session], T]) -> T:
-    """`read` on the database of IDSTREAM_DATABASE_URL, opened as `idstream serve` opens it."""
-    from idstream.cli import prepare
+    """`read` on the database of IDSTREAM_DATABASE_URL, which is never migrated here."""
+    from idstream.cli import open_existing
     from idstream.config import Settings
 
-    db = prepare(Settings())
+    db = open_existing(Settings())
     try:
         with db.read() as session:
             return read(session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -253,3 +254,29 @@ def test_every_command_has_help_with_an_example(command: tuple[str, ...]) -> Non
 
     assert done.exit_code == 0, done.output
     assert "Example: idstream " in " ".join(done.output.split())
+
+
+def test_status_never_migrates_a_database(tmp_path: Path) -> None:
+    """A read-only command pointed at an empty (or older) database leaves it as it is."""
+    path = tmp_path / "empty.db"
+    done = run("kafka", "status", database=Database(f"sqlite:///{path}"))
+
+    reason = one_line_error(done)
+    assert "has no idstream tables; run `idstream migrate`" in reason
+    assert sqlite3.connect(path).execute("select count(*) from sqlite_master").fetchone() == (0,)
+
+
+def test_database_errors_never_show_its_password() -> None:
+    url = "postgresql+psycopg://idstream:hunter2-secret@127.0.0.1:1/idstream"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IDSTREAM_", "FUSIONAUTH_"))}
+    done = subprocess.run(
+        [IDSTREAM, "kafka", "status"],
+        env={**env, "IDSTREAM_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    reason = one_line_error(done)
+    assert "cannot open the database at postgresql+psycopg://idstream:***@127.0.0.1:1" in reason
+    assert "hunter2" not in done.stderr + done.stdout

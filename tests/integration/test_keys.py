@@ -1,6 +1,8 @@
-"""/api/key and the signing-key service: HMAC keys whose secret never leaves the server."""
+"""/api/key and the signing-key service: HMAC keys whose secret is shown once, when generated."""
 
 from __future__ import annotations
+
+import base64
 
 from fastapi.testclient import TestClient
 
@@ -18,12 +20,20 @@ def generate(client: TestClient, **key: object) -> dict:
     return dict(response.json()["key"])
 
 
-def test_generate_returns_the_key_without_its_secret(client: TestClient) -> None:
+def test_generate_shows_the_secret_once(client: TestClient, database: Database) -> None:
     key = generate(client, algorithm="HS512")
     assert key["algorithm"] == "HS512"
     assert key["type"] == "HMAC"
     assert key["name"] == "Webhooks"
-    assert "secret" not in key and "privateKey" not in key
+    assert "privateKey" not in key
+    with database.read() as session:
+        stored = keys.hmac_secret(keys.get(session, key["id"]))
+    assert base64.b64decode(key["secret"]) == stored
+
+    retrieved = client.get(f"/api/key/{key['id']}").json()["key"]
+    listed = client.get("/api/key").json()["keys"]
+    assert "secret" not in retrieved
+    assert all("secret" not in k for k in listed)
 
 
 def test_generated_secret_is_as_long_as_the_hash(client: TestClient, database: Database) -> None:

@@ -165,3 +165,25 @@ def test_closing_dispatcher_hands_back_what_it_did_not_send(
     assert len(receiver.requests) == 1
     assert [d.status for d in owed].count(PENDING) == 4
     assert all(d.next_attempt_at <= clock.now for d in owed if d.status == PENDING)
+
+
+def test_nothing_is_pruned_before_every_follower_has_a_position(
+    client: TestClient,
+    database: Database,
+    settings: Settings,
+    dispatcher: Dispatcher,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    """A Kafka relay that has not reached Kafka once yet still finds every event it is owed."""
+    add_webhook(client, receiver.url, "user.create")
+    record(database, catalogue.USER_CREATE)
+    dispatcher.run_once(clock.now)
+    dispatcher.wait_idle()
+    later = clock.advance(settings.event_retention_days * 86_400 + 1)
+
+    assert EventPruner(database, settings).run_once(later) == 0
+
+    with database.unit_of_work() as session:
+        cursors.advance(session, cursors.KAFKA_RELAY, 10**9)
+    assert EventPruner(database, settings).run_once(later) == 1

@@ -35,10 +35,10 @@ def _events() -> None:
 
 
 def _database() -> Any:
-    from idstream.cli import prepare
+    from idstream.cli import open_existing
     from idstream.config import Settings
 
-    return prepare(Settings())
+    return open_existing(Settings())
 
 
 def wanted(patterns: list[str], tenant: str | None, event_type: str, tenant_id: str | None) -> bool:

@@ -3,7 +3,7 @@ relay, ...). Retention prunes only events every consumer has passed."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String, func, select
+from sqlalchemy import BigInteger, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -49,7 +49,19 @@ def advance(session: Session, name: str, sequence: int) -> None:
     session.flush()
 
 
+# Every consumer that follows the store. Until each has a position, nothing may be pruned: a
+# consumer that has not started yet (a relay that never reached Kafka) must still find every
+# event it is owed.
+WEBHOOK_FANOUT = "webhooks"
+KAFKA_RELAY = "kafka"
+FOLLOWERS = (WEBHOOK_FANOUT, KAFKA_RELAY)
+
+
 def minimum(session: Session) -> int | None:
-    """The position of the slowest consumer, or None when no consumer has a cursor yet."""
-    value = session.scalar(select(func.min(EventCursor.sequence)))
-    return None if value is None else int(value)
+    """The position of the slowest follower, or None while any follower has no cursor yet."""
+    rows = session.execute(
+        select(EventCursor.name, EventCursor.sequence).where(EventCursor.name.in_(FOLLOWERS))
+    ).all()
+    if len(rows) < len(FOLLOWERS):
+        return None
+    return min(int(row.sequence) for row in rows)

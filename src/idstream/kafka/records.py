@@ -90,7 +90,8 @@ def build_producer(config: dict[str, str], error_cb: Any = None) -> Producer:
     """A confluent-kafka producer on the translated configuration. librdkafka's own log lines
     go to Python logging (they never carry secrets)."""
     settings: dict[str, Any] = {
-        # A producer must never create a topic: a typo in a topic name is an error to report.
+        # By default a topic is never created: a typo in a topic name is an error to report.
+        # Properties that set allow.auto.create.topics=true on purpose come after and win.
         "allow.auto.create.topics": "false",
         **config,
         "logger": log,

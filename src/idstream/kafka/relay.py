@@ -33,7 +33,7 @@ from idstream.kafka.records import build_producer, record_for
 from idstream.webhooks.routing import tenant_has_webhook_for
 
 log = logging.getLogger(__name__)
-RELAY = "kafka"
+RELAY = cursors.KAFKA_RELAY
 PENDING, DELIVERED, SKIPPED, FAILED = "pending", "delivered", "skipped", "failed"
 # Java's delivery.timeout.ms default: how long librdkafka retries one event before the relay
 # takes it back and sends it again from the store.

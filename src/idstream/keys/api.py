@@ -1,4 +1,5 @@
-"""/api/key: generate, retrieve and delete signing keys (HMAC only; secrets stay inside)."""
+"""/api/key: generate, retrieve and delete signing keys (HMAC only). A key's secret is shown
+once, in the response that generated it, and never again."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def generate_key(request: Request, body: JsonBody, key_id: str | None = None) ->
             caller=call.caller,
             info=call.event_info(body),
         )
-        return json_response({"key": service.to_json(key)})
+        return json_response({"key": service.to_json(key, with_secret=True)})
 
 
 @router.get("/api/key")

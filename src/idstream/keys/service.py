@@ -27,8 +27,12 @@ HMAC_ALGORITHMS = {"HS256": 32, "HS384": 48, "HS512": 64}
 OTHER_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "Ed25519")
 
 
-def to_json(key: Key) -> dict[str, Any]:
+def to_json(key: Key, *, with_secret: bool = False) -> dict[str, Any]:
+    """FusionAuth's Key object. The HMAC secret is in it only when `with_secret`: in the
+    response that generated the key, the one moment a webhook receiver can be given it (as
+    API key secrets are shown once)."""
     return {
+        "secret": base64.b64encode(hmac_secret(key)).decode() if with_secret else None,
         "algorithm": key.algorithm,
         "hasPrivateKey": False,
         "id": key.id,

@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from idstream.db import Base
+from idstream.events import cursors
 
 PENDING = "pending"
 SENDING = "sending"  # claimed by a dispatcher; next_attempt_at is then the end of its lease
@@ -15,7 +16,7 @@ SUCCEEDED = "succeeded"
 FAILED = "failed"  # a non-retryable answer, or retries gave up
 
 # The event_cursors row of the fan-out: the last event sequence turned into deliveries.
-FANOUT_CURSOR = "webhooks"
+FANOUT_CURSOR = cursors.WEBHOOK_FANOUT
 
 SUCCESS = "Success"
 FAILURE = "Failure"
