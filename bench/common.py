@@ -62,13 +62,13 @@ class Server:
     """`idstream serve` in its own process, with its workers (the relay and the webhook
     dispatcher among them)."""
 
-    def __init__(self, db_url: str) -> None:
+    def __init__(self, db_url: str, workers: int = 1) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         env = {**os.environ, "IDSTREAM_DATABASE_URL": db_url, "IDSTREAM_PORT": str(self.port)}
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "idstream"), "serve"],
+            [str(ROOT / ".venv" / "bin" / "idstream"), "serve", "--workers", str(workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -225,6 +225,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--outage-users", type=int, default=500)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--server-workers", type=int, default=2, help="idstream serve --workers (one per core)"
+    )
     args = parser.parse_args()
     servers = broker()
     db_url = database_url(args.database_url)
@@ -238,7 +241,7 @@ def main() -> None:
     print(f"relay: {relay_rate:,.0f} events/s", flush=True)
     db.dispose()
 
-    server = Server(db_url)
+    server = Server(db_url, workers=args.server_workers)
     try:
         e2e = end_to_end(server, raw_key, servers, args.rate, args.seconds)
         print(f"end to end: {e2e}", flush=True)
@@ -267,7 +270,7 @@ def write_report(
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} CPUs "
         f"(load average {os.getloadavg()[0]:.1f} at the end: other work shares the machine), "
         f"{backend}, the scripts/kafka broker (one node, 6-partition topics), "
-        "`.venv/bin/python bench/kafka.py`.",
+        f"`idstream serve --workers {args.server_workers}`, `.venv/bin/python bench/kafka.py`.",
         "",
         "| Measure | Result |",
         "|---|---|",

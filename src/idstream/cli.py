@@ -81,6 +81,15 @@ def open_existing(settings: Settings) -> Database:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="IDSTREAM_WORKERS",
+            help="Server processes; one per core uses every core (they share the database "
+            "as separate instances do).",
+        ),
+    ] = 1,
 ) -> None:
     """Apply pending migrations, run the kickstart file if any, and serve the API and UI.
 
@@ -109,10 +118,21 @@ def serve(
             )
         else:
             typer.echo(f"kickstart: skipped ({result.reason})")
+    listen_host, listen_port = host or settings.host, port or settings.port
+    if workers == 1:
+        uvicorn.run(
+            application, host=listen_host, port=listen_port, log_level="info", proxy_headers=False
+        )
+        return
+    # Several processes each build their own app (and workers: the Kafka relay's lease and
+    # the dispatcher's claims already let instances share one database).
+    db.dispose()
     uvicorn.run(
-        application,
-        host=host or settings.host,
-        port=port or settings.port,
+        "idstream.asgi:create",
+        factory=True,
+        workers=workers,
+        host=listen_host,
+        port=listen_port,
         log_level="info",
         proxy_headers=False,
     )

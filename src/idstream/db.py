@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, BigInteger, String, create_engine, event, select, text, update
+from sqlalchemy import JSON, BigInteger, String, create_engine, event, text, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from idstream.errors import NotFound
@@ -65,13 +66,21 @@ class Counter(Base):
 
 def take_numbers(session: Session, name: str, count: int = 1) -> int:
     """Reserve `count` consecutive numbers of counter `name`; returns the first."""
-    result = session.execute(
-        update(Counter).where(Counter.name == name).values(value=Counter.value + count)
+    bump = (
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + count)
+        .returning(Counter.value)
+        .execution_options(synchronize_session=False)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(Counter(name=name, value=count))
-        session.flush()
-    last = session.scalar(select(Counter.value).where(Counter.name == name))
+    last = session.scalar(bump)
+    if last is None:
+        try:
+            with session.begin_nested():
+                session.add(Counter(name=name, value=0))
+        except IntegrityError:
+            pass  # a concurrent transaction created it first; the bump below waits for it
+        last = session.scalar(bump)
     assert last is not None
     return int(last) - count + 1
 

@@ -52,12 +52,12 @@ def wait_for_status(
 
 
 @contextmanager
-def serving(tmp_path: Path) -> Iterator[tuple[str, httpx.Response]]:
-    """`idstream serve` in tmp_path, once it answers: (its base URL, its first /api/status
-    answer). Stopped on leaving."""
+def serving(tmp_path: Path, *args: str) -> Iterator[tuple[str, httpx.Response]]:
+    """`idstream serve [args]` in tmp_path, once it answers: (its base URL, its first
+    /api/status answer). Stopped on leaving."""
     port = free_port()
     process = subprocess.Popen(
-        [IDSTREAM, "serve", "--port", str(port)],
+        [IDSTREAM, "serve", "--port", str(port), *args],
         cwd=tmp_path,
         env=environment(tmp_path),
         stdout=subprocess.PIPE,
@@ -135,3 +135,29 @@ def test_two_processes_starting_together_seed_once(tmp_path: Path) -> None:
     connection = sqlite3.connect(tmp_path / "data" / "idstream.db")
     assert connection.execute("select count(*) from tenants").fetchone()[0] == 1
     assert connection.execute("select count(*) from applications").fetchone()[0] == 1
+
+
+def test_serve_with_two_worker_processes_shares_one_database(tmp_path: Path) -> None:
+    created = run_idstream(tmp_path, "api-key", "create", "--description", "ops")
+    headers = {"Authorization": created.stdout.strip()}
+
+    with serving(tmp_path, "--workers", "2") as (url, _status):
+        server_pids = subprocess.run(
+            ["pgrep", "-f", f"idstream serve --port {url.rsplit(':', 1)[1]}"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        children = subprocess.run(
+            ["pgrep", "-P", ",".join(server_pids)], capture_output=True, text=True
+        ).stdout.split()
+        emails = [f"user{i}@example.com" for i in range(20)]
+        with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+            answers = [
+                client.post("/api/user", json={"user": {"email": e, "password": "long enough"}})
+                for e in emails
+            ]
+            found = client.post("/api/user/search", json={"search": {"queryString": "*"}})
+
+    assert len(children) >= 2  # uvicorn's worker processes
+    assert [a.status_code for a in answers] == [200] * 20
+    assert found.json()["total"] == 20

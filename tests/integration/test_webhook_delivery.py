@@ -268,7 +268,7 @@ def test_signed_request_verifies_with_the_key(
     assert jwt.get_unverified_header(token)["kid"] == kid
     assert signing.verify(token, request.body, secret, ["HS256"])
     assert not signing.verify(token, request.body + b" ", secret, ["HS256"])
-    assert not signing.verify(token, request.body, b"another secret, 32 bytes long..", ["HS256"])
+    assert not signing.verify(token, request.body, b"another secret, 32 bytes long...", ["HS256"])
 
 
 def test_deleted_webhook_gets_nothing_more(
