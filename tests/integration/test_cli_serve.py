@@ -137,19 +137,27 @@ def test_two_processes_starting_together_seed_once(tmp_path: Path) -> None:
     assert connection.execute("select count(*) from applications").fetchone()[0] == 1
 
 
+def child_processes(port: str) -> list[int]:
+    """Pids whose parent is the `idstream serve --port PORT` process (read from /proc)."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            stats[int(entry.name)] = (command, parent)
+    servers = {pid for pid, (command, _) in stats.items() if f"serve --port {port}" in command}
+    return [pid for pid, (_, parent) in stats.items() if parent in servers]
+
+
 def test_serve_with_two_worker_processes_shares_one_database(tmp_path: Path) -> None:
     created = run_idstream(tmp_path, "api-key", "create", "--description", "ops")
     headers = {"Authorization": created.stdout.strip()}
 
     with serving(tmp_path, "--workers", "2") as (url, _status):
-        server_pids = subprocess.run(
-            ["pgrep", "-f", f"idstream serve --port {url.rsplit(':', 1)[1]}"],
-            capture_output=True,
-            text=True,
-        ).stdout.split()
-        children = subprocess.run(
-            ["pgrep", "-P", ",".join(server_pids)], capture_output=True, text=True
-        ).stdout.split()
+        children = child_processes(url.rsplit(":", 1)[1])
         emails = [f"user{i}@example.com" for i in range(20)]
         with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
             answers = [
