@@ -8,13 +8,16 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from tests.conftest import free_port
+from tests.conftest import free_port, require_or_skip
 
 IDSTREAM = str(Path(sys.executable).parent / "idstream")
 
@@ -169,3 +172,37 @@ def test_serve_with_two_worker_processes_shares_one_database(tmp_path: Path) -> 
     assert len(children) >= 2  # uvicorn's worker processes
     assert [a.status_code for a in answers] == [200] * 20
     assert found.json()["total"] == 20
+
+
+def test_processes_starting_together_on_postgresql_seed_once(tmp_path: Path) -> None:
+    """Several instances starting at once on one fresh PostgreSQL database: migrations run
+    once (advisory lock) and the Default tenant and admin application exist exactly once."""
+    base = os.environ.get("IDSTREAM_TEST_POSTGRES_URL")
+    if not base:
+        require_or_skip("PostgreSQL is not running: set IDSTREAM_TEST_POSTGRES_URL")
+    assert base
+    name = f"idstream_start_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        env = {**environment(tmp_path), "IDSTREAM_DATABASE_URL": url}
+        starting = [
+            subprocess.Popen(
+                [IDSTREAM, "migrate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for _ in range(3)
+        ]
+        for process in starting:
+            _out, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err
+        seeded = create_engine(url)
+        with seeded.connect() as connection:
+            assert connection.execute(text("select count(*) from tenants")).scalar() == 1
+            assert connection.execute(text("select count(*) from applications")).scalar() == 1
+        seeded.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
