@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Annotated
 
 import typer
@@ -180,10 +179,3 @@ app.add_typer(kafka_app, name="kafka")
 from idstream.events.cli import events_app  # noqa: E402
 
 app.add_typer(events_app, name="events")
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)

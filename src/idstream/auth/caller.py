@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fastapi import Request
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idstream import clock
@@ -73,16 +73,14 @@ class Caller:
                         "TenantDoesNotExist", f"No tenant with Id [{candidate}] exists."
                     )
                 return candidate
-        tenant_ids = list(session.scalars(select(Tenant.id).limit(2)))
-        if len(tenant_ids) == 1:
-            return tenant_ids[0]
+        # Whole rows, not ids: the caller's session.get(Tenant, id) then needs no second query.
+        tenants = list(session.scalars(select(Tenant).limit(2)))
+        if len(tenants) == 1:
+            return tenants[0].id
         raise general_error(
             "TenantIdRequired",
             f"More than one tenant exists; name the tenant with the {TENANT_HEADER} header.",
         )
-
-    def tenant_count(self, session: Session) -> int:
-        return int(session.scalar(select(func.count()).select_from(Tenant)) or 0)
 
 
 def endpoint_allowed(endpoints: dict[str, list[str]], path: str, method: str) -> bool:

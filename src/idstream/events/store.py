@@ -86,10 +86,6 @@ def pending_events(session: Session) -> list[PendingEvent]:
     return list(session.info.get(PENDING_KEY, []))
 
 
-def discard_pending(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
-
-
 @event.listens_for(Session, "before_commit")
 def _write_pending_events(session: Session) -> None:
     pending: list[PendingEvent] = session.info.pop(PENDING_KEY, [])
